@@ -1,0 +1,286 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core import serializers
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+
+from tests import factories
+from tracker.choices import CommitmentStatus, DatePrecision
+from tracker.dates import format_partial_date
+from tracker.models import (
+    Agreement,
+    AgreementParty,
+    Citation,
+    Commitment,
+    Organisation,
+    OrganisationLink,
+    OrganisationName,
+    Person,
+    Position,
+    Source,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_refused_by_database(callable_):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        callable_()
+
+
+# Database constraints hold even where forms are skipped (fixtures, bulk loads, update()).
+
+
+def test_unknown_choice_is_refused_by_the_database(organisation):
+    assert_refused_by_database(
+        lambda: Organisation.objects.filter(pk=organisation.pk).update(kind="spaceship")
+    )
+
+
+def test_unknown_commitment_status_is_refused_by_the_database():
+    commitment = factories.CommitmentFactory()
+    assert_refused_by_database(
+        lambda: Commitment.objects.filter(pk=commitment.pk).update(status="done-ish")
+    )
+
+
+def test_country_must_be_an_iso_code(organisation):
+    assert_refused_by_database(
+        lambda: Organisation.objects.filter(pk=organisation.pk).update(country="Morocco")
+    )
+
+
+def test_position_cannot_end_before_it_starts():
+    position = factories.PositionFactory(started_on=datetime.date(2021, 1, 1))
+    assert_refused_by_database(
+        lambda: Position.objects.filter(pk=position.pk).update(ended_on=datetime.date(2020, 1, 1))
+    )
+
+
+def test_link_dates_in_order_and_never_to_itself(organisation):
+    link = factories.OrganisationLinkFactory(started_on=datetime.date(2021, 1, 1))
+    assert_refused_by_database(
+        lambda: OrganisationLink.objects.filter(pk=link.pk).update(ended_on=datetime.date(2020, 1, 1))
+    )
+    assert_refused_by_database(
+        lambda: OrganisationLink.objects.create(
+            from_organisation=organisation, to_organisation=organisation, kind="member_of"
+        )
+    )
+
+
+def test_met_on_only_for_a_met_commitment():
+    commitment = factories.CommitmentFactory(status=CommitmentStatus.ANNOUNCED)
+    assert_refused_by_database(
+        lambda: Commitment.objects.filter(pk=commitment.pk).update(met_on=datetime.date(2022, 1, 1))
+    )
+    Commitment.objects.filter(pk=commitment.pk).update(
+        status=CommitmentStatus.MET, met_on=datetime.date(2022, 1, 1)
+    )
+
+
+def test_an_organisation_is_party_to_an_agreement_once(agreement, organisation):
+    factories.AgreementPartyFactory(agreement=agreement, organisation=organisation)
+    assert_refused_by_database(
+        lambda: AgreementParty.objects.create(agreement=agreement, organisation=organisation)
+    )
+
+
+def test_citation_supports_exactly_one_record(organisation, agreement):
+    source = factories.SourceFactory()
+    quote = source.text.split(".")[0]
+    assert_refused_by_database(
+        lambda: Citation.objects.create(source=source, quote=quote)
+    )
+    assert_refused_by_database(
+        lambda: Citation.objects.create(
+            source=source, quote=quote, organisation=organisation, agreement=agreement
+        )
+    )
+
+
+def test_constraint_messages_reach_the_form_user(organisation):
+    other = factories.OrganisationLinkFactory.build(
+        from_organisation=organisation, to_organisation=organisation
+    )
+    with pytest.raises(ValidationError, match="cannot be linked to itself"):
+        other.full_clean()
+
+
+# Validation the database cannot express.
+
+
+def test_commitment_party_must_be_a_party_of_its_agreement(agreement, organisation):
+    commitment = Commitment(
+        slug="stray",
+        agreement=agreement,
+        party=organisation,
+        description="Build a factory",
+        category="funding",
+    )
+    with pytest.raises(ValidationError) as raised:
+        commitment.full_clean()
+    assert "is not a party of the agreement" in str(raised.value.message_dict["party"])
+    factories.AgreementPartyFactory(agreement=agreement, organisation=organisation)
+    commitment.full_clean()
+
+
+def test_quote_must_occur_in_its_source():
+    source = factories.SourceFactory(text="Le ministère s’engage à «accompagner» les porteurs  de projets.")
+    organisation = factories.OrganisationFactory()
+    typographic_variants = Citation(
+        source=source,
+        organisation=organisation,
+        quote='Le ministère s\'engage à "accompagner" les porteurs de projets.',
+    )
+    typographic_variants.full_clean()
+    for not_verbatim in ["le ministère s’engage", "Le ministere s’engage", "Le ministère promet"]:
+        citation = Citation(source=source, organisation=organisation, quote=not_verbatim)
+        with pytest.raises(ValidationError) as raised:
+            citation.full_clean()
+        assert "does not occur in the text" in str(raised.value.message_dict["quote"])
+
+
+# Natural keys: fixtures name records by slugs, never by primary keys.
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        factories.SourceFactory,
+        factories.OrganisationFactory,
+        factories.OrganisationNameFactory,
+        factories.OrganisationLinkFactory,
+        factories.PersonFactory,
+        factories.PositionFactory,
+        factories.AgreementFactory,
+        factories.AgreementPartyFactory,
+        factories.CommitmentFactory,
+        factories.CitationFactory,
+    ],
+)
+def test_every_model_round_trips_through_its_natural_key(factory):
+    record = factory()
+    model = type(record)
+    assert model.objects.get_by_natural_key(*record.natural_key()) == record
+    serialized = serializers.serialize(
+        "json", [record], use_natural_foreign_keys=True, use_natural_primary_keys=True
+    )
+    assert '"pk"' not in serialized
+
+
+# Partial dates keep their precision.
+
+
+def test_month_precision_date_is_stored_as_its_month_and_shown_as_such():
+    organisation = factories.OrganisationFactory.build(
+        founded_on=datetime.date(2020, 7, 17), founded_on_precision=DatePrecision.MONTH
+    )
+    organisation.full_clean()
+    organisation.save()
+    organisation.refresh_from_db()
+    assert organisation.founded_on == datetime.date(2020, 7, 1)
+    assert format_partial_date(organisation.founded_on, organisation.founded_on_precision) == "July 2020"
+    assert format_partial_date(datetime.date(2021, 1, 1), DatePrecision.YEAR) == "2021"
+
+
+# Search folds case, accents and ligatures, and matches other names and acronyms.
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["école", "ECOLE", "Ecole", "cœur", "coeur", "COEUR", "Ministère", "ministere", "MINISTERE"],
+)
+def test_search_ignores_case_accents_and_ligatures(query):
+    wanted = factories.OrganisationFactory(name="École du Cœur, Ministère", acronym="")
+    factories.OrganisationFactory(name="Unrelated body", acronym="")
+    assert list(Organisation.objects.search(query)) == [wanted]
+
+
+def test_search_finds_other_names_added_and_forgets_removed_ones(organisation):
+    other_name = factories.OrganisationNameFactory(organisation=organisation, name="Cluster médical")
+    assert list(Organisation.objects.search("cluster medical")) == [organisation]
+    other_name.delete()
+    assert list(Organisation.objects.search("cluster medical")) == []
+
+
+def test_search_words_may_come_in_any_order():
+    wanted = factories.OrganisationFactory(name="Ministère de la Santé et de la Protection sociale")
+    assert list(Organisation.objects.search("sante ministere")) == [wanted]
+
+
+def test_refresh_search_text_repairs_rows_written_in_bulk(organisation):
+    Organisation.objects.filter(pk=organisation.pk).update(name="Fondation Cheikh Khalifa")
+    assert not Organisation.objects.search("khalifa").exists()
+    Organisation.objects.all().refresh_search_text()
+    assert list(Organisation.objects.search("khalifa")) == [organisation]
+
+
+def test_agreement_search_matches_party_names():
+    party = factories.AgreementPartyFactory(organisation__name="Association marocaine des groupes de santé")
+    factories.AgreementFactory()
+    assert list(Agreement.objects.search("groupes de sante")) == [party.agreement]
+
+
+# Deleting what others depend on is refused.
+
+
+def test_organisation_party_to_an_agreement_cannot_be_deleted():
+    party = factories.AgreementPartyFactory()
+    with pytest.raises(ProtectedError):
+        party.organisation.delete()
+    assert AgreementParty.objects.filter(pk=party.pk).exists()
+
+
+def test_agreement_with_commitments_cannot_be_deleted():
+    commitment = factories.CommitmentFactory()
+    with pytest.raises(ProtectedError):
+        commitment.agreement.delete()
+
+
+def test_party_with_commitments_cannot_be_removed_from_its_agreement():
+    commitment = factories.CommitmentFactory()
+    party = AgreementParty.objects.get(agreement=commitment.agreement, organisation=commitment.party)
+    with pytest.raises(ProtectedError, match="commitments"), transaction.atomic():
+        party.delete()
+    assert AgreementParty.objects.filter(pk=party.pk).exists()
+
+
+def test_source_with_citations_cannot_be_deleted():
+    citation = factories.CitationFactory()
+    with pytest.raises(ProtectedError):
+        citation.source.delete()
+
+
+def test_deleting_a_record_takes_its_evidence_with_it():
+    citation = factories.CitationFactory()
+    citation.organisation.delete()
+    assert not Citation.objects.filter(pk=citation.pk).exists()
+
+
+# History.
+
+
+def test_every_change_is_kept_in_history(organisation):
+    organisation.name = "Renamed body"
+    organisation.save()
+    names = list(organisation.history.order_by("history_date").values_list("name", flat=True))
+    assert names[-1] == "Renamed body"
+    assert len(names) == 2
+
+
+@pytest.mark.parametrize(
+    "model", [Source, Organisation, OrganisationName, OrganisationLink, Person, Position,
+              Agreement, AgreementParty, Commitment, Citation],
+)
+def test_every_tracked_model_has_history(model):
+    assert hasattr(model, "history")
+
+
+def test_str_does_not_follow_foreign_keys(django_assert_num_queries):
+    position = factories.PositionFactory(title="General director")
+    fresh = Position.objects.get(pk=position.pk)
+    with django_assert_num_queries(0):
+        assert str(fresh) == "General director"

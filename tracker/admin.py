@@ -1,0 +1,386 @@
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .dates import format_partial_date
+from .models import (
+    CITATION_TARGETS,
+    Agreement,
+    AgreementParty,
+    Citation,
+    Commitment,
+    LoadedFixtureRecord,
+    Organisation,
+    OrganisationLink,
+    OrganisationName,
+    Person,
+    Position,
+    Source,
+)
+from .querysets import search_words
+
+admin.site.site_header = _("Stakeholder tracker")
+admin.site.site_title = _("Stakeholder tracker")
+admin.site.index_title = _("Records")
+
+
+class TrackerAdmin(SimpleHistoryAdmin):
+    """History, revert and case- and accent-insensitive search on folded search columns.
+
+    `search_fields` names the folded columns searched; each word of the search must occur in
+    one of them, after folding case, accents and ligatures as the columns were folded.
+    """
+
+    list_per_page = 50
+
+    def get_search_results(self, request, queryset, search_term):
+        words = search_words(search_term)
+        for word in words:
+            condition = Q()
+            for path in self.search_fields:
+                condition |= Q(**{f"{path}__contains": word})
+            queryset = queryset.filter(condition)
+        may_have_duplicates = bool(words) and any("__" in path for path in self.search_fields)
+        return queryset, may_have_duplicates
+
+
+class CitationInline(admin.TabularInline):
+    model = Citation
+    fields = ["source", "quote", "note"]
+    autocomplete_fields = ["source"]
+    extra = 0
+    verbose_name = _("citation (evidence)")
+    verbose_name_plural = _("citations (evidence)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source")
+
+
+def citation_inline(target):
+    return type(f"{target.title().replace('_', '')}CitationInline", (CitationInline,), {"fk_name": target})
+
+
+class OrganisationNameInline(admin.TabularInline):
+    model = OrganisationName
+    fields = ["name", "kind", "language"]
+    extra = 0
+
+
+class OrganisationLinkInline(admin.TabularInline):
+    model = OrganisationLink
+    fk_name = "from_organisation"
+    fields = ["kind", "to_organisation", "started_on", "ended_on", "description"]
+    autocomplete_fields = ["to_organisation"]
+    extra = 0
+    verbose_name = _("link to another organisation")
+    verbose_name_plural = _("links to other organisations")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("to_organisation")
+
+
+class PositionInline(admin.TabularInline):
+    model = Position
+    fields = ["person", "organisation", "title", "started_on", "ended_on"]
+    autocomplete_fields = ["person", "organisation"]
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person", "organisation")
+
+
+class OrganisationPositionInline(PositionInline):
+    fields = ["person", "title", "started_on", "ended_on"]
+    autocomplete_fields = ["person"]
+
+
+class PersonPositionInline(PositionInline):
+    fields = ["organisation", "title", "started_on", "ended_on"]
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(Source)
+class SourceAdmin(TrackerAdmin):
+    list_display = ["title", "outlet", "language", "published", "page_dated_on", "citation_count"]
+    list_filter = ["language", "outlet"]
+    search_fields = ["search_text"]
+    prepopulated_fields = {"slug": ["title"]}
+    date_hierarchy = "published_on"
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "outlet", "url", "language"]}),
+        (
+            _("Dates"),
+            {"fields": ["published_on", "published_on_precision", "page_dated_on"]},
+        ),
+        (None, {"fields": ["text", "seed_file", "notes"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(citation_total=Count("citations"))
+
+    @admin.display(description=_("published"), ordering="published_on")
+    def published(self, source):
+        return format_partial_date(source.published_on, source.published_on_precision) or "—"
+
+    @admin.display(description=_("citations"), ordering="citation_total")
+    def citation_count(self, source):
+        return source.citation_total
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(TrackerAdmin):
+    list_display = ["name", "acronym", "kind", "country", "founded", "agreement_count"]
+    list_filter = ["kind", "country"]
+    search_fields = ["search_text"]
+    prepopulated_fields = {"slug": ["name"]}
+    fields = [
+        "name",
+        "slug",
+        "acronym",
+        "kind",
+        "country",
+        ("founded_on", "founded_on_precision"),
+        "description",
+    ]
+    inlines = [
+        OrganisationNameInline,
+        OrganisationLinkInline,
+        OrganisationPositionInline,
+        citation_inline("organisation"),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            agreement_total=Count("agreement_parts", distinct=True)
+        )
+
+    @admin.display(description=_("founded"), ordering="founded_on")
+    def founded(self, organisation):
+        return format_partial_date(organisation.founded_on, organisation.founded_on_precision) or "—"
+
+    @admin.display(description=_("agreements"), ordering="agreement_total")
+    def agreement_count(self, organisation):
+        return organisation.agreement_total
+
+
+@admin.register(OrganisationName)
+class OrganisationNameAdmin(TrackerAdmin):
+    list_display = ["name", "organisation", "kind", "language"]
+    list_filter = ["kind", "language"]
+    list_select_related = ["organisation"]
+    search_fields = ["organisation__search_text"]
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(OrganisationLink)
+class OrganisationLinkAdmin(TrackerAdmin):
+    list_display = ["from_organisation", "kind", "to_organisation", "started_on", "ended_on"]
+    list_filter = ["kind"]
+    list_select_related = ["from_organisation", "to_organisation"]
+    search_fields = ["from_organisation__search_text", "to_organisation__search_text"]
+    autocomplete_fields = ["from_organisation", "to_organisation"]
+    inlines = [citation_inline("organisation_link")]
+
+
+@admin.register(Person)
+class PersonAdmin(TrackerAdmin):
+    list_display = ["name", "position_count"]
+    search_fields = ["search_text"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [PersonPositionInline, citation_inline("person")]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(position_total=Count("positions"))
+
+    @admin.display(description=_("positions"), ordering="position_total")
+    def position_count(self, person):
+        return person.position_total
+
+
+@admin.register(Position)
+class PositionAdmin(TrackerAdmin):
+    list_display = ["person", "title", "organisation", "started_on", "ended_on"]
+    list_select_related = ["person", "organisation"]
+    search_fields = ["person__search_text", "organisation__search_text"]
+    autocomplete_fields = ["person", "organisation"]
+    inlines = [citation_inline("position")]
+
+
+class AgreementPartyInline(admin.TabularInline):
+    model = AgreementParty
+    fields = ["organisation", "role", "signed_by"]
+    autocomplete_fields = ["organisation", "signed_by"]
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organisation", "signed_by")
+
+
+class CommitmentInline(admin.StackedInline):
+    model = Commitment
+    fields = [
+        "slug",
+        ("party", "beneficiary"),
+        "beneficiary_description",
+        "description",
+        ("category", "status"),
+        ("due_on", "met_on"),
+    ]
+    autocomplete_fields = ["party", "beneficiary"]
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("party", "beneficiary")
+
+
+@admin.register(Agreement)
+class AgreementAdmin(TrackerAdmin):
+    list_display = ["title", "kind", "status", "signed", "place", "party_count", "commitment_count"]
+    list_filter = ["kind", "status", "signed_on_precision"]
+    search_fields = ["search_text", "parties__organisation__search_text"]
+    prepopulated_fields = {"slug": ["title"]}
+    date_hierarchy = "signed_on"
+    fields = [
+        "title",
+        "slug",
+        ("kind", "status"),
+        ("signed_on", "signed_on_precision"),
+        "place",
+        "summary",
+    ]
+    inlines = [AgreementPartyInline, CommitmentInline, citation_inline("agreement")]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            party_total=Count("parties", distinct=True),
+            commitment_total=Count("commitments", distinct=True),
+        )
+
+    @admin.display(description=_("signed"), ordering="signed_on")
+    def signed(self, agreement):
+        return format_partial_date(agreement.signed_on, agreement.signed_on_precision) or "—"
+
+    @admin.display(description=_("parties"), ordering="party_total")
+    def party_count(self, agreement):
+        return agreement.party_total
+
+    @admin.display(description=_("commitments"), ordering="commitment_total")
+    def commitment_count(self, agreement):
+        return agreement.commitment_total
+
+    def _create_formsets(self, request, obj, change):
+        """Check commitments against the parties as submitted on the same page.
+
+        Parties and commitments are edited together here: a party added in this submission
+        is not yet in the database, and a party removed in it still is.
+        """
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        parties = next((f for f in formsets if f.model is AgreementParty), None)
+        commitments = next((f for f in formsets if f.model is Commitment), None)
+        if request.method == "POST" and parties is not None and commitments is not None:
+            if parties.is_valid():
+                party_ids = {
+                    form.cleaned_data["organisation"].pk
+                    for form in parties.forms
+                    if form.cleaned_data.get("organisation") and not form.cleaned_data.get("DELETE")
+                }
+                for form in commitments.forms:
+                    form.instance.expected_party_ids = party_ids
+        return formsets, inline_instances
+
+
+@admin.register(AgreementParty)
+class AgreementPartyAdmin(TrackerAdmin):
+    list_display = ["organisation", "role", "agreement", "signed_by"]
+    list_filter = ["role"]
+    list_select_related = ["organisation", "agreement", "signed_by"]
+    search_fields = ["organisation__search_text", "agreement__search_text"]
+    autocomplete_fields = ["agreement", "organisation", "signed_by"]
+    inlines = [citation_inline("agreement_party")]
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for party in objs:
+            for commitment in Commitment.objects.filter(
+                agreement_id=party.agreement_id, party_id=party.organisation_id
+            ):
+                protected.append(f"{Commitment._meta.verbose_name.capitalize()}: {commitment}")
+        return deleted, counts, perms_needed, protected
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(TrackerAdmin):
+    list_display = ["__str__", "party", "agreement", "category", "status", "due_on", "met_on"]
+    list_filter = ["status", "category"]
+    list_select_related = ["party", "agreement"]
+    search_fields = ["search_text", "party__search_text", "agreement__search_text"]
+    autocomplete_fields = ["agreement", "party", "beneficiary"]
+    inlines = [citation_inline("commitment")]
+    fields = [
+        "slug",
+        "agreement",
+        ("party", "beneficiary"),
+        "beneficiary_description",
+        "description",
+        ("category", "status"),
+        ("due_on", "met_on"),
+    ]
+
+
+@admin.register(Citation)
+class CitationAdmin(TrackerAdmin):
+    list_display = ["__str__", "source", "supports", "note"]
+    list_filter = ["source"]
+    search_fields = ["source__search_text"]
+    autocomplete_fields = ["source", *CITATION_TARGETS]
+    fieldsets = [
+        (None, {"fields": ["source", "quote", "note"]}),
+        (
+            _("The one record this quote supports"),
+            {"fields": list(CITATION_TARGETS)},
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_targets()
+
+    def get_search_results(self, request, queryset, search_term):
+        for word, folded in zip(search_term.split(), search_words(search_term), strict=False):
+            queryset = queryset.filter(
+                Q(quote__icontains=word) | Q(source__search_text__contains=folded)
+            )
+        return queryset, False
+
+    @admin.display(description=_("supports"))
+    def supports(self, citation):
+        return describe_target(citation)
+
+
+def describe_target(citation):
+    """A label for the record a citation supports, from the rows `with_targets()` loads."""
+    target = citation.target
+    name = citation.target_name
+    if name == "organisation_link":
+        return f"{target.from_organisation.name} — {target.get_kind_display()} — {target.to_organisation.name}"
+    if name == "position":
+        return f"{target.person.name}, {target.title} ({target.organisation.name})"
+    if name == "agreement_party":
+        return f"{target.organisation.name}: {target.get_role_display()} — {target.agreement.title}"
+    if name == "commitment":
+        return f"{target} — {target.agreement.title}"
+    return str(target)
+
+
+@admin.register(LoadedFixtureRecord)
+class LoadedFixtureRecordAdmin(admin.ModelAdmin):
+    list_display = ["label", "fixture", "loaded_at"]
+    list_filter = ["fixture"]
+    search_fields = ["label"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,93 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Language(models.TextChoices):
+    FRENCH = "fr", _("French")
+    ENGLISH = "en", _("English")
+    ARABIC = "ar", _("Arabic")
+    MIXED = "mixed", _("Mixed French and English")
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a date a source actually gives."""
+
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month")
+    YEAR = "year", _("Year")
+
+
+class OrganisationKind(models.TextChoices):
+    MINISTRY = "ministry", _("Ministry")
+    PUBLIC_AGENCY = "public_agency", _("Public agency or directorate")
+    CLUSTER = "cluster", _("Industry cluster")
+    COMPANY = "company", _("Company")
+    ASSOCIATION = "association", _("Association")
+    FOUNDATION = "foundation", _("Foundation")
+    CLINIC = "clinic", _("Clinic or hospital")
+    UNIVERSITY = "university", _("University or school")
+    MEDIA = "media", _("Media")
+    OTHER = "other", _("Other")
+
+
+class NameKind(models.TextChoices):
+    ACRONYM = "acronym", _("Acronym")
+    TRANSLATION = "translation", _("Translation")
+    VARIANT = "variant", _("Variant or short name")
+    FORMER = "former", _("Former name")
+
+
+class LinkKind(models.TextChoices):
+    SUBSIDIARY_OF = "subsidiary_of", _("Subsidiary of")
+    UNIT_OF = "unit_of", _("Unit or agency of")
+    MEMBER_OF = "member_of", _("Member of")
+    PARTNER_OF = "partner_of", _("Partner of")
+
+
+class AgreementKind(models.TextChoices):
+    PARTNERSHIP = "partnership", _("Partnership agreement")
+    MEMORANDUM = "memorandum", _("Memorandum of understanding")
+    FRAMEWORK = "framework", _("Framework agreement")
+    CONTRACT = "contract", _("Contract")
+    OTHER = "other", _("Other")
+
+
+class AgreementStatus(models.TextChoices):
+    ANNOUNCED = "announced", _("Announced")
+    SIGNED = "signed", _("Signed")
+    IN_FORCE = "in_force", _("In force")
+    COMPLETED = "completed", _("Completed")
+    TERMINATED = "terminated", _("Terminated")
+
+
+class PartyRole(models.TextChoices):
+    SIGNATORY = "signatory", _("Signatory")
+    PATRON = "patron", _("Patron (under whose aegis)")
+    WITNESS = "witness", _("Witness")
+    IMPLEMENTER = "implementer", _("Implementer")
+    BENEFICIARY = "beneficiary", _("Beneficiary")
+
+
+class CommitmentCategory(models.TextChoices):
+    EXPERTISE = "expertise", _("Expertise and know-how")
+    SUPPORT = "support", _("Support to companies and projects")
+    CERTIFICATION = "certification", _("Certification and standards")
+    MARKET_AUTHORISATION = "market_authorisation", _("Market authorisation")
+    PROCUREMENT = "procurement", _("Procurement and orders")
+    INFRASTRUCTURE = "infrastructure", _("Infrastructure and testing")
+    FUNDING = "funding", _("Funding and investment")
+    OTHER = "other", _("Other")
+
+
+class CommitmentStatus(models.TextChoices):
+    ANNOUNCED = "announced", _("Announced")
+    IN_PROGRESS = "in_progress", _("In progress")
+    MET = "met", _("Met")
+    PARTLY_MET = "partly_met", _("Partly met")
+    NOT_MET = "not_met", _("Not met")
+    UNKNOWN = "unknown", _("Unknown")
+
+    @classmethod
+    def open_values(cls):
+        """Statuses of a commitment that can still become overdue."""
+        return [cls.ANNOUNCED, cls.IN_PROGRESS, cls.UNKNOWN]

@@ -1,0 +1,172 @@
+"""One FilterSet per model, shared by the web UI and the API."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from .choices import (
+    AgreementKind,
+    AgreementStatus,
+    CommitmentCategory,
+    CommitmentStatus,
+    Language,
+    OrganisationKind,
+)
+from .models import Agreement, Commitment, Organisation, Person, Source
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="search",
+        label=_("Search"),
+        help_text=_("Any words of a name, an acronym or another name; accents and case do not matter."),
+    )
+
+    def search(self, queryset, name, value):
+        return queryset.search(value)
+
+
+class OrganisationFilterSet(SearchFilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=OrganisationKind.choices, label=_("Kind"))
+    country = django_filters.CharFilter(
+        field_name="country", lookup_expr="iexact", label=_("Country (ISO code)")
+    )
+    party_to = django_filters.ModelChoiceFilter(
+        queryset=Agreement.objects.all(),
+        to_field_name="slug",
+        method="filter_party_to",
+        label=_("Party to agreement"),
+    )
+    related_to = django_filters.ModelChoiceFilter(
+        queryset=Organisation.objects.all(),
+        to_field_name="slug",
+        method="filter_related_to",
+        label=_("Related to organisation"),
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(("name", "name"), ("acronym", "acronym"), ("kind", "kind")),
+        field_labels={"name": _("Name"), "acronym": _("Acronym"), "kind": _("Kind")},
+        label=_("Sort by"),
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["q", "kind", "country", "party_to", "related_to"]
+
+    def filter_party_to(self, queryset, name, agreement):
+        return queryset.party_to(agreement)
+
+    def filter_related_to(self, queryset, name, organisation):
+        return queryset.related_to(organisation)
+
+
+class PersonFilterSet(SearchFilterSet):
+    organisation = django_filters.ModelChoiceFilter(
+        queryset=Organisation.objects.all(),
+        to_field_name="slug",
+        field_name="positions__organisation",
+        distinct=True,
+        label=_("Organisation"),
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(("name", "name"),), field_labels={"name": _("Name")}, label=_("Sort by")
+    )
+
+    class Meta:
+        model = Person
+        fields = ["q", "organisation"]
+
+
+class AgreementFilterSet(SearchFilterSet):
+    party = django_filters.ModelMultipleChoiceFilter(
+        queryset=Organisation.objects.all(),
+        to_field_name="slug",
+        method="filter_parties",
+        label=_("Parties"),
+        help_text=_("Agreements to which every chosen organisation is a party."),
+    )
+    kind = django_filters.MultipleChoiceFilter(choices=AgreementKind.choices, label=_("Kind"))
+    status = django_filters.MultipleChoiceFilter(choices=AgreementStatus.choices, label=_("Status"))
+    signed_after = django_filters.DateFilter(
+        field_name="signed_on", lookup_expr="gte", label=_("Signed on or after")
+    )
+    signed_before = django_filters.DateFilter(
+        field_name="signed_on", lookup_expr="lte", label=_("Signed on or before")
+    )
+    source = django_filters.ModelChoiceFilter(
+        queryset=Source.objects.all(),
+        to_field_name="slug",
+        method="filter_source",
+        label=_("Cited in source"),
+    )
+    commitment_status = django_filters.MultipleChoiceFilter(
+        choices=CommitmentStatus.choices,
+        method="filter_commitment_status",
+        label=_("With a commitment whose status is"),
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(("signed_on", "signed_on"), ("title", "title")),
+        field_labels={"signed_on": _("Date signed"), "title": _("Title")},
+        label=_("Sort by"),
+    )
+
+    class Meta:
+        model = Agreement
+        fields = ["q", "party", "kind", "status", "signed_after", "signed_before", "source"]
+
+    def filter_parties(self, queryset, name, organisations):
+        return queryset.between(organisations) if organisations else queryset
+
+    def filter_source(self, queryset, name, source):
+        return queryset.citing(source)
+
+    def filter_commitment_status(self, queryset, name, statuses):
+        return queryset.with_commitment_status(statuses) if statuses else queryset
+
+
+class CommitmentFilterSet(SearchFilterSet):
+    agreement = django_filters.ModelChoiceFilter(
+        queryset=Agreement.objects.all(), to_field_name="slug", label=_("Agreement")
+    )
+    party = django_filters.ModelChoiceFilter(
+        queryset=Organisation.objects.all(), to_field_name="slug", label=_("Party")
+    )
+    category = django_filters.MultipleChoiceFilter(
+        choices=CommitmentCategory.choices, label=_("Category")
+    )
+    status = django_filters.MultipleChoiceFilter(choices=CommitmentStatus.choices, label=_("Status"))
+    due_before = django_filters.DateFilter(
+        field_name="due_on", lookup_expr="lte", label=_("Due on or before")
+    )
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue",
+        label=_("Overdue"),
+        help_text=_("Past its due date and not met, partly met or given up."),
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(("due_on", "due_on"), ("status", "status"), ("id", "id")),
+        field_labels={"due_on": _("Due date"), "status": _("Status"), "id": _("Entry order")},
+        label=_("Sort by"),
+    )
+
+    class Meta:
+        model = Commitment
+        fields = ["q", "agreement", "party", "category", "status", "due_before", "overdue"]
+
+    def filter_overdue(self, queryset, name, overdue):
+        if overdue is None:
+            return queryset
+        overdue_rows = queryset.overdue()
+        return overdue_rows if overdue else queryset.exclude(pk__in=overdue_rows.values("pk"))
+
+
+class SourceFilterSet(SearchFilterSet):
+    language = django_filters.MultipleChoiceFilter(choices=Language.choices, label=_("Language"))
+    ordering = django_filters.OrderingFilter(
+        fields=(("published_on", "published_on"), ("title", "title")),
+        field_labels={"published_on": _("Publication date"), "title": _("Title")},
+        label=_("Sort by"),
+    )
+
+    class Meta:
+        model = Source
+        fields = ["q", "language"]

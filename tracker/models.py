@@ -1,0 +1,719 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from . import querysets
+from .choices import (
+    AgreementKind,
+    AgreementStatus,
+    CommitmentCategory,
+    CommitmentStatus,
+    DatePrecision,
+    Language,
+    LinkKind,
+    NameKind,
+    OrganisationKind,
+    PartyRole,
+)
+from .dates import normalise_partial_date
+from .text import fold, quote_occurs_in
+
+
+def choices_constraint(field, choices, model_name):
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__in": choices.values}),
+        name=f"{model_name}_{field}_valid",
+        violation_error_message=format_lazy(_("{field} must be one of the listed choices."), field=field),
+    )
+
+
+def date_order_constraint(start, end, model_name):
+    return models.CheckConstraint(
+        condition=Q(**{f"{start}__isnull": True})
+        | Q(**{f"{end}__isnull": True})
+        | Q(**{f"{start}__lte": F(end)}),
+        name=f"{model_name}_{start}_before_{end}",
+        violation_error_message=format_lazy(
+            _("{end} cannot be earlier than {start}."), start=start, end=end
+        ),
+    )
+
+
+class SearchableModel(models.Model):
+    """A record whose case- and accent-folded words are kept in `search_text`.
+
+    The folded copy is written by Python on every save, so SQLite and PostgreSQL answer a
+    search identically; bulk writers call `refresh_search_text()` on their querysets.
+    """
+
+    search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
+    search_prefetch = ()
+
+    class Meta:
+        abstract = True
+
+    def search_terms(self):
+        raise NotImplementedError
+
+    def compute_search_text(self):
+        return fold(" | ".join(term for term in self.search_terms() if term))
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.compute_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
+
+class Source(SearchableModel):
+    """An article (or other document) that facts are cited from."""
+
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    outlet = models.CharField(
+        _("outlet"), max_length=200, blank=True, help_text=_("Leave empty when unknown.")
+    )
+    url = models.URLField(_("address"), max_length=500, blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    published_on_precision = models.CharField(
+        _("precision of the publication date"),
+        max_length=8,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+    )
+    page_dated_on = models.DateField(
+        _("date in the page header"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The date a web page prints in its header, which may be the day it was "
+            "displayed rather than the day the article was published."
+        ),
+    )
+    text = models.TextField(_("full text"))
+    seed_file = models.CharField(_("seed file"), max_length=200, blank=True)
+    notes = models.TextField(
+        _("notes"), blank=True, help_text=_("What is uncertain about this source.")
+    )
+
+    history = HistoricalRecords()
+    objects = querysets.SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        constraints = [
+            choices_constraint("language", Language, "source"),
+            choices_constraint("published_on_precision", DatePrecision, "source"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("tracker:source-detail", kwargs={"slug": self.slug})
+
+    def search_terms(self):
+        return [self.title, self.outlet, self.text]
+
+    def clean(self):
+        self.published_on = normalise_partial_date(self.published_on, self.published_on_precision)
+
+
+class Organisation(SearchableModel):
+    """A ministry, agency, cluster, company, association, foundation, clinic or university."""
+
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=300)
+    acronym = models.CharField(_("acronym"), max_length=40, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices)
+    country = models.CharField(
+        _("country"), max_length=2, default="MA", help_text=_("ISO 3166 code, such as MA.")
+    )
+    description = models.TextField(_("description"), blank=True)
+    founded_on = models.DateField(_("founded on"), null=True, blank=True)
+    founded_on_precision = models.CharField(
+        _("precision of the founding date"),
+        max_length=8,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+    )
+
+    history = HistoricalRecords()
+    objects = querysets.OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            choices_constraint("kind", OrganisationKind, "organisation"),
+            choices_constraint("founded_on_precision", DatePrecision, "organisation"),
+            models.CheckConstraint(
+                condition=Q(country__regex=r"^[A-Z][A-Z]$"),
+                name="organisation_country_iso_code",
+                violation_error_message=_("The country must be a two-letter ISO code, such as MA."),
+            ),
+        ]
+
+    def __str__(self):
+        if self.acronym and self.acronym not in self.name:
+            return f"{self.name} ({self.acronym})"
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("tracker:organisation-detail", kwargs={"slug": self.slug})
+
+    search_prefetch = ("other_names",)
+
+    def search_terms(self):
+        other_names = [other.name for other in self.other_names.all()] if self.pk else []
+        return [self.name, self.acronym, *other_names]
+
+    def clean(self):
+        self.country = (self.country or "").upper()
+        self.founded_on = normalise_partial_date(self.founded_on, self.founded_on_precision)
+
+
+class OrganisationName(models.Model):
+    """Another name an organisation goes by: an acronym, a translation, a former name."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="other_names",
+        verbose_name=_("organisation"),
+    )
+    name = models.CharField(_("name"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=20, choices=NameKind.choices)
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
+
+    history = HistoricalRecords()
+    objects = querysets.OrganisationNameQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organisation", "name"]
+        verbose_name = _("other name")
+        verbose_name_plural = _("other names")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"],
+                name="organisationname_unique_per_organisation",
+                violation_error_message=_("This organisation already has this name."),
+            ),
+            choices_constraint("kind", NameKind, "organisationname"),
+            choices_constraint("language", Language, "organisationname"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (*self.organisation.natural_key(), self.name)
+
+    natural_key.dependencies = ["tracker.organisation"]
+
+    def get_absolute_url(self):
+        return self.organisation.get_absolute_url()
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        Organisation.objects.filter(pk=self.organisation_id).refresh_search_text()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        Organisation.objects.filter(pk=self.organisation_id).refresh_search_text()
+        return result
+
+
+class OrganisationLink(models.Model):
+    """A directed tie between two organisations: `from_organisation` is `kind` `to_organisation`."""
+
+    from_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="links_out",
+        verbose_name=_("organisation"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=LinkKind.choices)
+    to_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="links_in",
+        verbose_name=_("related organisation"),
+    )
+    started_on = models.DateField(_("since"), null=True, blank=True)
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    history = HistoricalRecords()
+    objects = querysets.OrganisationLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["from_organisation__name", "kind", "to_organisation__name"]
+        verbose_name = _("link between organisations")
+        verbose_name_plural = _("links between organisations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_organisation", "kind", "to_organisation"],
+                name="organisationlink_unique",
+                violation_error_message=_("These organisations are already linked this way."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_organisation=F("to_organisation")),
+                name="organisationlink_not_to_itself",
+                violation_error_message=_("An organisation cannot be linked to itself."),
+            ),
+            choices_constraint("kind", LinkKind, "organisationlink"),
+            date_order_constraint("started_on", "ended_on", "organisationlink"),
+        ]
+
+    def __str__(self):
+        return str(self.get_kind_display())
+
+    def natural_key(self):
+        return (self.from_organisation.slug, self.kind, self.to_organisation.slug)
+
+    natural_key.dependencies = ["tracker.organisation"]
+
+    def get_absolute_url(self):
+        return self.from_organisation.get_absolute_url()
+
+
+class Person(SearchableModel):
+    """Someone who acts or speaks for an organisation."""
+
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+
+    history = HistoricalRecords()
+    objects = querysets.PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("tracker:person-detail", kwargs={"slug": self.slug})
+
+    def search_terms(self):
+        return [self.name]
+
+
+class Position(models.Model):
+    """A person's role in an organisation; no end date means the role is current."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="positions", verbose_name=_("person")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="positions",
+        verbose_name=_("organisation"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    started_on = models.DateField(_("since"), null=True, blank=True)
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = querysets.PositionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organisation__name", "title", "person__name"]
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "organisation", "title"],
+                name="position_unique",
+                violation_error_message=_("This person already holds this title here."),
+            ),
+            date_order_constraint("started_on", "ended_on", "position"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.person.slug, self.organisation.slug, self.title)
+
+    natural_key.dependencies = ["tracker.person", "tracker.organisation"]
+
+    def get_absolute_url(self):
+        return self.person.get_absolute_url()
+
+    @property
+    def is_current(self):
+        return self.ended_on is None
+
+
+class Agreement(SearchableModel):
+    """A signed (or announced) accord between organisations."""
+
+    slug = models.SlugField(_("slug"), max_length=150, unique=True)
+    title = models.CharField(_("title"), max_length=400)
+    kind = models.CharField(_("kind"), max_length=20, choices=AgreementKind.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=AgreementStatus.choices,
+        default=AgreementStatus.SIGNED,
+    )
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    signed_on_precision = models.CharField(
+        _("precision of the signing date"),
+        max_length=8,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+    )
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+
+    history = HistoricalRecords()
+    objects = querysets.AgreementQuerySet.as_manager()
+
+    class Meta:
+        ordering = [F("signed_on").desc(nulls_last=True), "title"]
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        constraints = [
+            choices_constraint("kind", AgreementKind, "agreement"),
+            choices_constraint("status", AgreementStatus, "agreement"),
+            choices_constraint("signed_on_precision", DatePrecision, "agreement"),
+        ]
+        indexes = [models.Index(fields=["signed_on"], name="agreement_signed_on_idx")]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("tracker:agreement-detail", kwargs={"slug": self.slug})
+
+    def search_terms(self):
+        return [self.title, self.summary, self.place]
+
+    def clean(self):
+        self.signed_on = normalise_partial_date(self.signed_on, self.signed_on_precision)
+
+
+class AgreementParty(models.Model):
+    """An organisation's part in an agreement, and who signed for it."""
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="parties", verbose_name=_("agreement")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="agreement_parts",
+        verbose_name=_("organisation"),
+    )
+    role = models.CharField(
+        _("role"), max_length=20, choices=PartyRole.choices, default=PartyRole.SIGNATORY
+    )
+    signed_by = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="signatures",
+        verbose_name=_("signed by"),
+    )
+
+    history = HistoricalRecords()
+    objects = querysets.AgreementPartyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["agreement", "role", "organisation__name"]
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "organisation"],
+                name="agreementparty_unique",
+                violation_error_message=_("This organisation is already a party to this agreement."),
+            ),
+            choices_constraint("role", PartyRole, "agreementparty"),
+        ]
+
+    def __str__(self):
+        return str(self.get_role_display())
+
+    def natural_key(self):
+        return (self.agreement.slug, self.organisation.slug)
+
+    natural_key.dependencies = ["tracker.agreement", "tracker.organisation"]
+
+    def get_absolute_url(self):
+        return self.agreement.get_absolute_url()
+
+
+class Commitment(SearchableModel):
+    """What one party undertook in an agreement, and what became of it."""
+
+    slug = models.SlugField(_("slug"), max_length=150, unique=True)
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("agreement")
+    )
+    party = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="commitments",
+        verbose_name=_("party"),
+        help_text=_("The organisation that made the commitment; it must be a party of the agreement."),
+    )
+    beneficiary = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="benefits",
+        verbose_name=_("beneficiary"),
+    )
+    beneficiary_description = models.CharField(
+        _("beneficiaries (in words)"),
+        max_length=300,
+        blank=True,
+        help_text=_("For beneficiaries that are not one organisation, such as 'local manufacturers'."),
+    )
+    description = models.TextField(_("description"))
+    category = models.CharField(_("category"), max_length=24, choices=CommitmentCategory.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=CommitmentStatus.choices,
+        default=CommitmentStatus.ANNOUNCED,
+    )
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    met_on = models.DateField(_("met on"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = querysets.CommitmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["agreement", "party__name", "id"]
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
+        constraints = [
+            choices_constraint("category", CommitmentCategory, "commitment"),
+            choices_constraint("status", CommitmentStatus, "commitment"),
+            models.CheckConstraint(
+                condition=Q(met_on__isnull=True)
+                | Q(status__in=[CommitmentStatus.MET, CommitmentStatus.PARTLY_MET]),
+                name="commitment_met_on_only_when_met",
+                violation_error_message=_("Only a met or partly met commitment has a date it was met."),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_on"], name="commitment_status_due_idx")]
+
+    def __str__(self):
+        return self.description if len(self.description) <= 80 else self.description[:79] + "…"
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("tracker:commitment-detail", kwargs={"pk": self.pk})
+
+    def search_terms(self):
+        return [self.description, self.beneficiary_description]
+
+    def clean(self):
+        errors = {}
+        if self.agreement_id and self.party_id:
+            # The admin edits parties and commitments on one page and says which parties
+            # the agreement will have once saved; elsewhere the database says.
+            expected = getattr(self, "expected_party_ids", None)
+            if expected is not None:
+                is_party = self.party_id in expected
+            else:
+                is_party = AgreementParty.objects.filter(
+                    agreement_id=self.agreement_id, organisation_id=self.party_id
+                ).exists()
+            if not is_party:
+                errors["party"] = _(
+                    "%(party)s is not a party of the agreement “%(agreement)s”; add it as a "
+                    "party first."
+                ) % {"party": self.party, "agreement": self.agreement}
+        if self.beneficiary_id and self.beneficiary_id == self.party_id:
+            errors["beneficiary"] = _("A party does not commit to itself.")
+        if errors:
+            raise ValidationError(errors)
+
+
+CITATION_TARGETS = (
+    "organisation",
+    "organisation_link",
+    "person",
+    "position",
+    "agreement",
+    "agreement_party",
+    "commitment",
+)
+
+
+def exactly_one_target():
+    condition = Q()
+    for target in CITATION_TARGETS:
+        only_this = Q(**{f"{target}__isnull": False})
+        for other in CITATION_TARGETS:
+            if other != target:
+                only_this &= Q(**{f"{other}__isnull": True})
+        condition |= only_this
+    return condition
+
+
+class Citation(models.Model):
+    """A verbatim quote from a source, backing exactly one record."""
+
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="citations", verbose_name=_("source")
+    )
+    quote = models.TextField(
+        _("quote"), help_text=_("Words copied from the source's text, exactly as they appear.")
+    )
+    note = models.CharField(
+        _("note"), max_length=300, blank=True, help_text=_("What the quote establishes, if not obvious.")
+    )
+    organisation = models.ForeignKey(
+        Organisation, models.CASCADE, null=True, blank=True, related_name="citations",
+        verbose_name=_("organisation"),
+    )
+    organisation_link = models.ForeignKey(
+        OrganisationLink, models.CASCADE, null=True, blank=True, related_name="citations",
+        verbose_name=_("link between organisations"),
+    )
+    person = models.ForeignKey(
+        Person, models.CASCADE, null=True, blank=True, related_name="citations",
+        verbose_name=_("person"),
+    )
+    position = models.ForeignKey(
+        Position, models.CASCADE, null=True, blank=True, related_name="citations",
+        verbose_name=_("position"),
+    )
+    agreement = models.ForeignKey(
+        Agreement, models.CASCADE, null=True, blank=True, related_name="citations",
+        verbose_name=_("agreement"),
+    )
+    agreement_party = models.ForeignKey(
+        AgreementParty, models.CASCADE, null=True, blank=True, related_name="citations",
+        verbose_name=_("party"),
+    )
+    commitment = models.ForeignKey(
+        Commitment, models.CASCADE, null=True, blank=True, related_name="citations",
+        verbose_name=_("commitment"),
+    )
+
+    history = HistoricalRecords()
+    objects = querysets.CitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["source", "id"]
+        verbose_name = _("citation")
+        verbose_name_plural = _("citations")
+        constraints = [
+            models.CheckConstraint(
+                condition=exactly_one_target(),
+                name="citation_exactly_one_record",
+                violation_error_message=_("A citation supports exactly one record."),
+            ),
+            *(
+                models.UniqueConstraint(
+                    fields=["source", "quote", target],
+                    condition=Q(**{f"{target}__isnull": False}),
+                    name=f"citation_unique_for_{target}",
+                    violation_error_message=_("This record already cites this quote."),
+                )
+                for target in CITATION_TARGETS
+            ),
+        ]
+
+    def __str__(self):
+        return f"“{self.quote[:60]}…”" if len(self.quote) > 60 else f"“{self.quote}”"
+
+    @property
+    def target_name(self):
+        for target in CITATION_TARGETS:
+            if getattr(self, f"{target}_id") is not None:
+                return target
+        return None
+
+    @property
+    def target(self):
+        name = self.target_name
+        return getattr(self, name) if name else None
+
+    def natural_key(self):
+        return (self.source.slug, self.quote, self.target_name, *self.target.natural_key())
+
+    natural_key.dependencies = [
+        "tracker.source",
+        "tracker.organisationlink",
+        "tracker.position",
+        "tracker.agreementparty",
+        "tracker.commitment",
+    ]
+
+    def get_absolute_url(self):
+        return f"{self.source.get_absolute_url()}#citation-{self.pk}"
+
+    def clean(self):
+        errors = {}
+        set_targets = [t for t in CITATION_TARGETS if getattr(self, f"{t}_id") is not None]
+        if len(set_targets) != 1:
+            errors["__all__"] = _("A citation supports exactly one record; choose one.")
+        if self.source_id and self.quote and not quote_occurs_in(self.quote, self.source.text):
+            errors["quote"] = _("This quote does not occur in the text of “%(source)s”.") % {
+                "source": self.source
+            }
+        if errors:
+            raise ValidationError(errors)
+
+
+class LoadedFixtureRecord(models.Model):
+    """A fixture record the article loader has already handled, so it never handles it again.
+
+    Staff may edit, rename or delete what the loader created; remembering what was loaded
+    (rather than comparing with what is in the tables) keeps a later load from undoing that.
+    """
+
+    fixture = models.CharField(_("fixture"), max_length=200)
+    digest = models.CharField(_("digest"), max_length=64)
+    label = models.CharField(_("record"), max_length=300)
+    loaded_at = models.DateTimeField(_("loaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["fixture", "id"]
+        verbose_name = _("loaded fixture record")
+        verbose_name_plural = _("loaded fixture records")
+        constraints = [
+            models.UniqueConstraint(fields=["fixture", "digest"], name="loadedfixturerecord_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.fixture}: {self.label}"

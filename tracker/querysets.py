@@ -1,0 +1,215 @@
+"""Query logic for every model: natural keys, search, and what each page or payload shows."""
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.utils import timezone
+
+from .text import fold
+
+
+def search_words(query):
+    return [word for word in fold(query).split(" ") if word]
+
+
+class SlugQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class SearchQuerySet(models.QuerySet):
+    """Case-, accent- and ligature-insensitive search on the folded `search_text` column."""
+
+    def search_condition(self, word):
+        return Q(search_text__contains=word)
+
+    def search(self, query):
+        queryset = self
+        for word in search_words(query):
+            queryset = queryset.filter(self.search_condition(word))
+        return queryset
+
+    def refresh_search_text(self):
+        """Recompute the folded search column of every row (for bulk writers)."""
+        rows = list(self.prefetch_related(*self.model.search_prefetch))
+        for row in rows:
+            row.search_text = row.compute_search_text()
+        self.model.objects.bulk_update(rows, ["search_text"], batch_size=1000)
+        return len(rows)
+
+
+def _model(name):
+    return apps.get_model("tracker", name)
+
+
+class SourceQuerySet(SlugQuerySet, SearchQuerySet):
+    def with_related(self):
+        return self.prefetch_related(
+            Prefetch("citations", queryset=_model("Citation").objects.with_targets())
+        )
+
+
+class OrganisationQuerySet(SlugQuerySet, SearchQuerySet):
+    def party_to(self, agreement):
+        return self.filter(
+            Exists(_model("AgreementParty").objects.filter(organisation=OuterRef("pk"), agreement=agreement))
+        )
+
+    def related_to(self, organisation):
+        """Organisations linked to `organisation` either way, or party to one of its agreements."""
+        link = _model("OrganisationLink").objects
+        party = _model("AgreementParty").objects
+        return self.exclude(pk=organisation.pk).filter(
+            Exists(link.filter(from_organisation=OuterRef("pk"), to_organisation=organisation))
+            | Exists(link.filter(to_organisation=OuterRef("pk"), from_organisation=organisation))
+            | Exists(
+                party.filter(
+                    organisation=OuterRef("pk"),
+                    agreement__parties__organisation=organisation,
+                )
+            )
+        )
+
+    def with_related(self):
+        position = _model("Position")
+        return self.prefetch_related(
+            "other_names",
+            Prefetch(
+                "links_out",
+                queryset=_model("OrganisationLink").objects.select_related("to_organisation"),
+            ),
+            Prefetch(
+                "links_in",
+                queryset=_model("OrganisationLink").objects.select_related("from_organisation"),
+            ),
+            Prefetch(
+                "positions",
+                queryset=position.objects.current().select_related("person"),
+                to_attr="current_positions",
+            ),
+            Prefetch("citations", queryset=_model("Citation").objects.select_related("source")),
+        )
+
+
+class OrganisationNameQuerySet(models.QuerySet):
+    def get_by_natural_key(self, organisation_slug, name):
+        return self.get(organisation__slug=organisation_slug, name=name)
+
+
+class OrganisationLinkQuerySet(models.QuerySet):
+    def get_by_natural_key(self, from_slug, kind, to_slug):
+        return self.get(from_organisation__slug=from_slug, kind=kind, to_organisation__slug=to_slug)
+
+    def current(self):
+        return self.filter(ended_on__isnull=True)
+
+
+class PersonQuerySet(SlugQuerySet, SearchQuerySet):
+    def with_related(self):
+        return self.prefetch_related(
+            Prefetch(
+                "positions",
+                queryset=_model("Position").objects.select_related("organisation"),
+            ),
+            Prefetch("citations", queryset=_model("Citation").objects.select_related("source")),
+        )
+
+
+class PositionQuerySet(models.QuerySet):
+    def get_by_natural_key(self, person_slug, organisation_slug, title):
+        return self.get(person__slug=person_slug, organisation__slug=organisation_slug, title=title)
+
+    def current(self):
+        return self.filter(ended_on__isnull=True)
+
+
+class AgreementQuerySet(SlugQuerySet, SearchQuerySet):
+    def search_condition(self, word):
+        party_named = _model("AgreementParty").objects.filter(
+            agreement=OuterRef("pk"), organisation__search_text__contains=word
+        )
+        return Q(search_text__contains=word) | Exists(party_named)
+
+    def between(self, organisations):
+        """Agreements to which every one of `organisations` is a party."""
+        queryset = self
+        party = _model("AgreementParty").objects
+        for organisation in organisations:
+            queryset = queryset.filter(
+                Exists(party.filter(agreement=OuterRef("pk"), organisation=organisation))
+            )
+        return queryset
+
+    def citing(self, source):
+        """Agreements that `source` supports: on the agreement, a party or a commitment."""
+        citation = _model("Citation").objects.filter(source=source)
+        return self.filter(
+            Exists(citation.filter(agreement=OuterRef("pk")))
+            | Exists(citation.filter(agreement_party__agreement=OuterRef("pk")))
+            | Exists(citation.filter(commitment__agreement=OuterRef("pk")))
+        )
+
+    def with_commitment_status(self, statuses):
+        commitment = _model("Commitment").objects
+        return self.filter(
+            Exists(commitment.filter(agreement=OuterRef("pk"), status__in=statuses))
+        )
+
+    def with_related(self):
+        citation = _model("Citation").objects.select_related("source")
+        return self.prefetch_related(
+            Prefetch(
+                "parties",
+                queryset=_model("AgreementParty")
+                .objects.select_related("organisation", "signed_by")
+                .prefetch_related(Prefetch("citations", queryset=citation)),
+            ),
+            Prefetch(
+                "commitments",
+                queryset=_model("Commitment")
+                .objects.select_related("party", "beneficiary")
+                .prefetch_related(Prefetch("citations", queryset=citation)),
+            ),
+            Prefetch("citations", queryset=citation),
+        )
+
+
+class AgreementPartyQuerySet(models.QuerySet):
+    def get_by_natural_key(self, agreement_slug, organisation_slug):
+        return self.get(agreement__slug=agreement_slug, organisation__slug=organisation_slug)
+
+
+class CommitmentQuerySet(SlugQuerySet, SearchQuerySet):
+    def overdue(self, today=None):
+        from .choices import CommitmentStatus
+
+        today = today or timezone.localdate()
+        return self.filter(due_on__lt=today, status__in=CommitmentStatus.open_values())
+
+    def with_related(self):
+        return self.select_related("agreement", "party", "beneficiary").prefetch_related(
+            Prefetch("citations", queryset=_model("Citation").objects.select_related("source"))
+        )
+
+
+class CitationQuerySet(models.QuerySet):
+    def get_by_natural_key(self, source_slug, quote, target_name, *target_key):
+        target_field = self.model._meta.get_field(target_name)
+        target = target_field.related_model.objects.get_by_natural_key(*target_key)
+        return self.get(source__slug=source_slug, quote=quote, **{target_name: target})
+
+    def with_targets(self):
+        """Citations with the record each supports, ready to link to it."""
+        return self.select_related(
+            "source",
+            "organisation",
+            "organisation_link__from_organisation",
+            "organisation_link__to_organisation",
+            "person",
+            "position__person",
+            "position__organisation",
+            "agreement",
+            "agreement_party__agreement",
+            "agreement_party__organisation",
+            "commitment__agreement",
+        )
