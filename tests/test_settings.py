@@ -7,11 +7,13 @@ import sys
 from django.conf import settings
 
 
-def start_django(**environment):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+def start_django(code="", **environment):
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TRACKER_"))
+    }
     env.update(environment)
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
         cwd=settings.BASE_DIR,
         env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
         capture_output=True,
@@ -37,5 +39,8 @@ def test_a_misspelt_boolean_is_named():
 
 
 def test_debug_is_off_and_anonymous_read_closed_by_default():
-    assert settings.DEBUG is False
-    assert settings.TRACKER_PUBLIC_READ is False
+    result = start_django(
+        "from django.conf import settings; print(settings.DEBUG, settings.TRACKER_PUBLIC_READ)",
+        DJANGO_SECRET_KEY="k" * 50,
+    )
+    assert result.stdout.split() == ["False", "False"]
