@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 SECRET_KEY_FILE := .local/secret_key
 MANAGE := DJANGO_SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" $(BIN)/python manage.py
 
-.PHONY: run test setup migrate load clean
+.PHONY: run test setup migrate load clean test-postgres serve backup restore
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,7 @@ setup: $(INSTALLED) $(SECRET_KEY_FILE)
 
 migrate: setup
 	$(MANAGE) migrate --noinput
+	$(MANAGE) createcachetable
 
 load: migrate
 	$(MANAGE) load_articles
@@ -40,3 +41,36 @@ test: setup
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# The whole suite on the PostgreSQL server named by DATABASE_URL (postgres://...). For a
+# throwaway server made and removed on the spot: scripts/with-postgres make test-postgres
+test-postgres: setup
+	@case "$$DATABASE_URL" in \
+	  postgres://*|postgresql://*|pgsql://*) ;; \
+	  *) echo "make test-postgres runs on the PostgreSQL server named by DATABASE_URL" \
+	          "(postgres://user:password@host:port/name); it is '$${DATABASE_URL:-unset}'." \
+	          "For a throwaway server: scripts/with-postgres make test-postgres" >&2; exit 2;; \
+	esac
+	DJANGO_SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Production on one machine: gunicorn (workers from the CPU count), debug off, static files
+# collected with hashed, compressed names and served by WhiteNoise, logs on stdout. Settings
+# come from the environment (see README, "Deployment"); DJANGO_SECRET_KEY from the
+# environment wins over the key kept in .local/. Bind elsewhere with GUNICORN_BIND.
+SERVE_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_KEY_FILE))}"
+
+serve: setup
+	$(SERVE_ENV) $(BIN)/python manage.py migrate --noinput
+	$(SERVE_ENV) $(BIN)/python manage.py createcachetable
+	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(SERVE_ENV) $(BIN)/gunicorn --config python:config.gunicorn config.wsgi:application
+
+# Whole tracker to a file and back (see README, "Backup and restore").
+BACKUP_FILE ?= backup-$(shell date +%Y%m%d-%H%M%S).json
+
+backup: setup
+	$(SERVE_ENV) $(BIN)/python manage.py backup --output "$(BACKUP_FILE)"
+
+restore: migrate
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backup.json" >&2; exit 2; }
+	$(SERVE_ENV) $(BIN)/python manage.py restore "$(FILE)"

@@ -160,3 +160,48 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# --- Production: HTTPS, shared state, logs ---------------------------------------------------
+# Every switch comes from the environment so one settings module serves a laptop on plain
+# http://127.0.0.1 and a deployment behind an HTTPS proxy; README "Deployment" lists the
+# values `check --deploy` expects.
+
+
+def env_proxy_ssl_header(name):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    header, _sep, expected = (part.strip() for part in value.partition(","))
+    if not header or not expected:
+        raise ImproperlyConfigured(
+            f"{name} must be 'HEADER,value', such as 'HTTP_X_FORWARDED_PROTO,https', not {value!r}."
+        )
+    return (header, expected)
+
+
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+# Load balancers probe the application over plain HTTP on its private address.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("DJANGO_SECURE_PROXY_SSL_HEADER")
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", SESSION_COOKIE_SECURE)
+USE_X_FORWARDED_HOST = env_bool("DJANGO_USE_X_FORWARDED_HOST", False)
+
+# App servers keep no state of their own, so several can run against one database: sessions
+# live in the database (Django's default engine) and the cache, which also holds the API's
+# throttling counters, is a table of that database unless a shared cache server is named.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+CACHES = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "DJANGO_CACHE_BACKEND", "django.core.cache.backends.db.DatabaseCache"
+        ),
+        "LOCATION": os.environ.get("DJANGO_CACHE_LOCATION", "tracker_cache"),
+    }
+}
+
+# Logs go to standard output, where a service manager or container runtime collects them.
+LOGGING["handlers"]["console"]["stream"] = "ext://sys.stdout"

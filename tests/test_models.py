@@ -46,9 +46,12 @@ def test_unknown_commitment_status_is_refused_by_the_database():
     )
 
 
-def test_country_must_be_an_iso_code(organisation):
+@pytest.mark.parametrize("country", ["ma", "M1", "1A"])
+def test_country_must_be_an_iso_code(organisation, country):
+    # Two characters, so the check constraint (not the column length, which SQLite does not
+    # enforce and PostgreSQL reports as another error) is what refuses them on both databases.
     assert_refused_by_database(
-        lambda: Organisation.objects.filter(pk=organisation.pk).update(country="Morocco")
+        lambda: Organisation.objects.filter(pk=organisation.pk).update(country=country)
     )
 
 

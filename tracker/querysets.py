@@ -125,10 +125,16 @@ class PositionQuerySet(models.QuerySet):
 
 class AgreementQuerySet(SlugQuerySet, SearchQuerySet):
     def search_condition(self, word):
-        party_named = _model("AgreementParty").objects.filter(
-            agreement=OuterRef("pk"), organisation__search_text__contains=word
+        # A union rather than `text matches OR EXISTS(a party matches)`: PostgreSQL answers
+        # each half from its trigram index, where the OR made it read every agreement.
+        by_text = self.model.objects.order_by().filter(search_text__contains=word).values("pk")
+        by_party = (
+            _model("AgreementParty")
+            .objects.order_by()
+            .filter(organisation__search_text__contains=word)
+            .values("agreement_id")
         )
-        return Q(search_text__contains=word) | Exists(party_named)
+        return Q(pk__in=by_text.union(by_party))
 
     def between(self, organisations):
         """Agreements to which every one of `organisations` is a party."""
