@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.db.models.functions import TruncMonth
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView, TemplateView
 
 from . import graph
@@ -90,7 +90,7 @@ class FilteredListView(ReadAccessMixin, TemplateView):
             if number < 1:
                 raise ValueError
         except ValueError:
-            page_error = _g("“%(page)s” is not a page number; showing the first page.") % {"page": raw}
+            page_error = _("“%(page)s” is not a page number; showing the first page.") % {"page": raw}
             number = 1
         if number > paginator.num_pages:
             return {
@@ -98,7 +98,7 @@ class FilteredListView(ReadAccessMixin, TemplateView):
                 "page_obj": None,
                 "object_list": [],
                 "result_count": paginator.count,
-                "page_error": _g(
+                "page_error": _(
                     "There is no page %(page)s: these results fill %(pages)s page(s)."
                 ) % {"page": number, "pages": paginator.num_pages},
                 "last_page": paginator.num_pages,
@@ -158,9 +158,9 @@ class AgreementListView(FilteredListView):
 
     def csv_header(self):
         return [
-            _g("slug"), _g("title"), _g("kind"), _g("status"), _g("signed on"),
-            _g("precision of the signing date"), _g("place"), _g("parties"), _g("commitments"),
-            _g("address"),
+            _("slug"), _("title"), _("kind"), _("status"), _("signed on"),
+            _("precision of the signing date"), _("place"), _("parties"), _("commitments"),
+            _("address"),
         ]
 
     def csv_rows(self, rows):
@@ -189,8 +189,8 @@ class OrganisationListView(FilteredListView):
         return Organisation.objects.prefetch_related("other_names")
 
     def csv_header(self):
-        return [_g("slug"), _g("name"), _g("acronym"), _g("kind"), _g("country"), _g("other names"),
-                _g("address")]
+        return [_("slug"), _("name"), _("acronym"), _("kind"), _("country"), _("other names"),
+                _("address")]
 
     def csv_rows(self, rows):
         for organisation in rows:
@@ -212,7 +212,7 @@ class PersonListView(FilteredListView):
     csv_name = "people"
 
     def csv_header(self):
-        return [_g("slug"), _g("name"), _g("positions"), _g("address")]
+        return [_("slug"), _("name"), _("positions"), _("address")]
 
     def csv_rows(self, rows):
         for person in rows:
@@ -239,8 +239,8 @@ class CommitmentListView(FilteredListView):
 
     def csv_header(self):
         return [
-            _g("id"), _g("agreement"), _g("party"), _g("beneficiary"), _g("description"),
-            _g("category"), _g("status"), _g("due on"), _g("met on"), _g("address"),
+            _("id"), _("agreement"), _("party"), _("beneficiary"), _("description"),
+            _("category"), _("status"), _("due on"), _("met on"), _("address"),
         ]
 
     def csv_rows(self, rows):
@@ -274,8 +274,8 @@ class SourceListView(FilteredListView):
         )
 
     def csv_header(self):
-        return [_g("slug"), _g("title"), _g("outlet"), _g("language"), _g("published on"),
-                _g("citations"), _g("address")]
+        return [_("slug"), _("title"), _("outlet"), _("language"), _("published on"),
+                _("citations"), _("address")]
 
     def csv_rows(self, rows):
         for source in rows:
@@ -325,7 +325,7 @@ class SuggestView(ReadAccessMixin, TemplateView):
         models = {name: model for model, name in SUGGESTED_MODELS.items()}
         model = models.get(kind)
         if model is None:
-            return JsonResponse({"error": _g("Unknown kind of record: %(kind)s") % {"kind": kind}}, status=404)
+            return JsonResponse({"error": _("Unknown kind of record: %(kind)s") % {"kind": kind}}, status=404)
         query = request.GET.get("q", "").strip()
         label = "title" if model in (Agreement, Source) else "name"
         rows = model.objects.search(query).order_by(label).values_list("slug", label)[: self.limit] if query else []
