@@ -433,7 +433,7 @@ def test_language_switcher_sets_french_for_the_ui_and_the_admin(admin_client):
     assert response.status_code == HTTPStatus.FOUND and response["Location"] == "/agreements/"
     assert "Accords" in page(admin_client, "/agreements/").content.decode()
     admin_html = page(admin_client, "/admin/").content.decode()
-    assert '<html lang="fr"' in admin_html and "Déconnexion" in admin_html
+    assert '<html lang="fr"' in admin_html and "Fiches | Suivi des parties prenantes" in admin_html
 
 
 @pytest.mark.django_db
