@@ -12,7 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests import factories
-from tracker.choices import AgreementKind, AgreementStatus, CommitmentStatus, Language, OrganisationKind
+from tracker.choices import (
+    AgreementKind,
+    AgreementStatus,
+    CommitmentStatus,
+    Language,
+    OrganisationKind,
+)
 from tracker.highlight import highlight, locate
 from tracker.models import Agreement, Citation, Commitment, Organisation, Source
 
@@ -20,7 +26,15 @@ ACCORD = "2021-12-28-accord-industrialisation-sourcing-local-dispositifs-medicau
 ABA = "2021-12-29-aba-technology-mmi-cluster-partnership"
 ABA_SOURCE = "aba-technology-mmi-cluster-made-in-morocco"
 
-LIST_URLS = ["/", "/agreements/", "/organisations/", "/people/", "/commitments/", "/sources/", "/map/"]
+LIST_URLS = [
+    "/",
+    "/agreements/",
+    "/organisations/",
+    "/people/",
+    "/commitments/",
+    "/sources/",
+    "/map/",
+]
 
 
 def page(client, url, **params):
@@ -87,10 +101,14 @@ def test_dashboard_counts_latest_statuses_overdue_and_timeline(admin_client):
     old = factories.AgreementFactory(title="Old accord", signed_on=datetime.date(2020, 3, 4))
     new = factories.AgreementFactory(title="New accord", signed_on=datetime.date(2021, 12, 28))
     late = factories.CommitmentFactory(
-        agreement=new, due_on=datetime.date(2022, 1, 1), status=CommitmentStatus.IN_PROGRESS,
+        agreement=new,
+        due_on=datetime.date(2022, 1, 1),
+        status=CommitmentStatus.IN_PROGRESS,
         description="Open a testing laboratory",
     )
-    factories.CommitmentFactory(agreement=old, status=CommitmentStatus.MET, due_on=datetime.date(2020, 5, 1))
+    factories.CommitmentFactory(
+        agreement=old, status=CommitmentStatus.MET, due_on=datetime.date(2020, 5, 1)
+    )
     response = page(admin_client, "/")
     html = response.content.decode()
     counts = {str(label): count for label, count, _url in response.context["counts"]}
@@ -115,6 +133,14 @@ def test_dashboard_timeline_switches_to_years_over_long_spans(admin_client):
     assert [bar["label"] for bar in bars][:2] == ["2001", "2002"] and len(bars) == 20
 
 
+@pytest.mark.django_db
+def test_dashboard_timeline_of_one_month_shows_the_year_before(admin_client):
+    factories.AgreementFactory(signed_on=datetime.date(2021, 12, 28))
+    bars = page(admin_client, "/").context["timeline"]["bars"]
+    assert [bar["label"] for bar in bars][0] == "January 2021" and len(bars) == 12
+    assert [bar["count"] for bar in bars] == [0] * 11 + [1]
+
+
 # Agreements list -------------------------------------------------------------------------
 
 
@@ -125,7 +151,9 @@ def test_agreement_filters_on_the_article_data(admin_client, article_data):
 
     assert ACCORD in slugs(q="sourcing local")
     assert slugs(party=["mmi-cluster", "aba-technology"]) == {ABA}
-    both_ministries = slugs(party=["ministere-industrie-commerce", "ministere-sante-protection-sociale"])
+    both_ministries = slugs(
+        party=["ministere-industrie-commerce", "ministere-sante-protection-sociale"]
+    )
     assert ACCORD in both_ministries and ABA not in both_ministries
     assert slugs(signed_after="2021-12-29", signed_before="2021-12-29") == {ABA}
     assert ACCORD in slugs(signed_after="2021-12-28", signed_before="2021-12-28")
@@ -135,8 +163,12 @@ def test_agreement_filters_on_the_article_data(admin_client, article_data):
 
 @pytest.mark.django_db
 def test_agreement_choice_filters(admin_client):
-    memo = factories.AgreementFactory(kind=AgreementKind.MEMORANDUM, status=AgreementStatus.IN_FORCE)
-    contract = factories.AgreementFactory(kind=AgreementKind.CONTRACT, status=AgreementStatus.SIGNED)
+    memo = factories.AgreementFactory(
+        kind=AgreementKind.MEMORANDUM, status=AgreementStatus.IN_FORCE
+    )
+    contract = factories.AgreementFactory(
+        kind=AgreementKind.CONTRACT, status=AgreementStatus.SIGNED
+    )
     factories.CommitmentFactory(agreement=memo, status=CommitmentStatus.MET)
     factories.CommitmentFactory(agreement=contract, status=CommitmentStatus.NOT_MET)
 
@@ -177,7 +209,9 @@ def test_bad_agreement_filters_show_errors(admin_client, article_data, params, m
 @pytest.mark.django_db
 def test_party_input_shows_chosen_names_not_every_organisation(admin_client):
     chosen = factories.OrganisationFactory(name="Chosen Body", slug="chosen")
-    factories.OrganisationFactory.create_batch(5, name=factories.factory.Sequence(lambda n: f"Other {n}"))
+    factories.OrganisationFactory.create_batch(
+        5, name=factories.factory.Sequence(lambda n: f"Other {n}")
+    )
     html = page(admin_client, "/agreements/", party="chosen").content.decode()
     assert 'name="party" id="id_party" value="chosen"' in html
     assert "Chosen Body" in html
@@ -199,7 +233,9 @@ def test_agreement_sorting_pagination_and_counts(admin_client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("value, message", [("9999", "There is no page 9999"), ("abc", "is not a page number")])
+@pytest.mark.parametrize(
+    "value, message", [("9999", "There is no page 9999"), ("abc", "is not a page number")]
+)
 def test_page_out_of_range_says_so_without_error(admin_client, value, message):
     factories.AgreementFactory()
     response = page(admin_client, "/agreements/", page=value)
@@ -245,7 +281,10 @@ def test_organisation_filters(admin_client, article_data):
 
     assert "ministere-sante-protection-sociale" in slugs(q="ministere de la sante")
     assert "mmi-cluster" in slugs(q="Cluster médical")
-    assert slugs(kind="ministry") >= {"ministere-industrie-commerce", "ministere-sante-protection-sociale"}
+    assert slugs(kind="ministry") >= {
+        "ministere-industrie-commerce",
+        "ministere-sante-protection-sociale",
+    }
     assert "mmi-cluster" not in slugs(kind="ministry")
     assert slugs(party_to=ABA) == {"aba-technology", "mmi-cluster", "ministere-industrie-commerce"}
     assert "aba-technology" in slugs(related_to="mmi-cluster")
@@ -265,8 +304,12 @@ def test_people_filters(admin_client):
 @pytest.mark.django_db
 def test_commitment_filters(admin_client):
     today = datetime.date.today()
-    late = factories.CommitmentFactory(due_on=today - datetime.timedelta(days=3), category="funding")
-    done = factories.CommitmentFactory(status=CommitmentStatus.MET, due_on=today - datetime.timedelta(days=9))
+    late = factories.CommitmentFactory(
+        due_on=today - datetime.timedelta(days=3), category="funding"
+    )
+    done = factories.CommitmentFactory(
+        status=CommitmentStatus.MET, due_on=today - datetime.timedelta(days=9)
+    )
 
     def rows(**params):
         return rows_of(page(admin_client, "/commitments/", **params))
@@ -286,7 +329,9 @@ def test_source_filters(admin_client, article_data):
     english = {s.slug for s in rows_of(page(admin_client, "/sources/", language="en"))}
     assert ABA_SOURCE in english
     assert all(Source.objects.get(slug=slug).language == Language.ENGLISH for slug in english)
-    assert [s.slug for s in rows_of(page(admin_client, "/sources/", q="ABA Technology"))] == [ABA_SOURCE]
+    assert [s.slug for s in rows_of(page(admin_client, "/sources/", q="ABA Technology"))] == [
+        ABA_SOURCE
+    ]
 
 
 @pytest.mark.django_db
@@ -301,16 +346,20 @@ def test_suggestions_for_record_inputs(admin_client, article_data):
 
 
 @pytest.mark.django_db
-def test_agreement_page_shows_parties_commitments_and_links_each_citation(admin_client, article_data):
+def test_agreement_page_shows_parties_commitments_and_links_each_citation(
+    admin_client, article_data
+):
     agreement = Agreement.objects.get(slug=ACCORD)
     html = page(admin_client, agreement.get_absolute_url()).content.decode()
     for party in agreement.parties.all():
         assert party.organisation.get_absolute_url() in html
     for commitment in agreement.commitments.all():
         assert commitment.get_absolute_url() in html
-    cited = Citation.objects.filter(agreement=agreement) | Citation.objects.filter(
-        agreement_party__agreement=agreement
-    ) | Citation.objects.filter(commitment__agreement=agreement)
+    cited = (
+        Citation.objects.filter(agreement=agreement)
+        | Citation.objects.filter(agreement_party__agreement=agreement)
+        | Citation.objects.filter(commitment__agreement=agreement)
+    )
     assert cited.exists()
     for citation in cited:
         assert f'href="{citation.source.get_absolute_url()}#citation-{citation.pk}"' in html
@@ -348,7 +397,9 @@ def test_organisation_page_shows_names_links_people_agreements_commitments_and_m
 @pytest.mark.django_db
 def test_organisation_links_and_people_appear_on_its_page(admin_client):
     link = factories.OrganisationLinkFactory()
-    position = factories.PositionFactory(organisation=link.to_organisation, title="Director general")
+    position = factories.PositionFactory(
+        organisation=link.to_organisation, title="Director general"
+    )
     html = page(admin_client, link.to_organisation.get_absolute_url()).content.decode()
     assert link.from_organisation.get_absolute_url() in html
     assert position.person.name in html and "Director general" in html
@@ -409,7 +460,7 @@ def test_overlapping_quotes_each_get_their_mark_and_link():
     assert '<mark id="citation-1"' in result.html and '<mark id="citation-2"' in result.html
     assert result.html.count("<p>") == 2
     assert "&lt;paragraph&gt;" in result.html
-    assert '/records/1/' in result.html and '/records/2/' in result.html
+    assert "/records/1/" in result.html and "/records/2/" in result.html
     assert [item.citation.pk for item in result.missing] == [3]
 
 
@@ -419,7 +470,9 @@ def test_overlapping_quotes_each_get_their_mark_and_link():
 @pytest.mark.django_db
 def test_french_interface_dates_and_numbers(admin_client, article_data):
     admin_client.cookies["django_language"] = "fr"
-    html = page(admin_client, reverse("tracker:agreement-detail", kwargs={"slug": ACCORD})).content.decode()
+    html = page(
+        admin_client, reverse("tracker:agreement-detail", kwargs={"slug": ACCORD})
+    ).content.decode()
     assert '<html lang="fr">' in html
     assert "28 décembre 2021" in html
     assert "Parties" in html and "Engagements" in html and "Modifier dans l’administration" in html
@@ -443,9 +496,10 @@ def test_large_counts_are_grouped_per_language(admin_client, monkeypatch):
     monkeypatch.setattr(views.Agreement.objects, "count", lambda: 12345, raising=False)
     assert "12,345" in page(admin_client, "/").content.decode()
     admin_client.cookies["django_language"] = "fr"
-    assert "12\u202f345" in page(admin_client, "/").content.decode() or "12\xa0345" in page(
-        admin_client, "/"
-    ).content.decode()
+    assert (
+        "12\u202f345" in page(admin_client, "/").content.decode()
+        or "12\xa0345" in page(admin_client, "/").content.decode()
+    )
 
 
 # Query counts ----------------------------------------------------------------------------
@@ -453,7 +507,9 @@ def test_large_counts_are_grouped_per_language(admin_client, monkeypatch):
 
 def build_rows(count):
     """`count` agreements with parties, commitments and citations, and what hangs on them."""
-    source = factories.SourceFactory(text="Alpha beta gamma. " * 5 + " ".join(f"word{n}" for n in range(400)))
+    source = factories.SourceFactory(
+        text="Alpha beta gamma. " * 5 + " ".join(f"word{n}" for n in range(400))
+    )
     hub = factories.OrganisationFactory(kind=OrganisationKind.CLUSTER)
     person = factories.PersonFactory()
     factories.PositionFactory(person=person, organisation=hub)
@@ -470,10 +526,20 @@ def build_rows(count):
         )
         quote = f"word{index}"
         factories.CitationFactory(source=source, quote=quote, organisation=other)
-        factories.CitationFactory(source=source, quote=quote, organisation=None, agreement=agreement)
-        factories.CitationFactory(source=source, quote=quote, organisation=None, commitment=commitment)
+        factories.CitationFactory(
+            source=source, quote=quote, organisation=None, agreement=agreement
+        )
+        factories.CitationFactory(
+            source=source, quote=quote, organisation=None, commitment=commitment
+        )
         factories.CitationFactory(source=source, quote=quote, organisation=None, person=person)
-    return {"hub": hub, "person": person, "source": source, "commitment": commitment, "agreement": agreement}
+    return {
+        "hub": hub,
+        "person": person,
+        "source": source,
+        "commitment": commitment,
+        "agreement": agreement,
+    }
 
 
 def fetch(client, url):
@@ -508,8 +574,12 @@ def test_every_page_issues_a_bounded_number_of_queries(admin_client, django_asse
     few = build_rows(1)
     pages = [*LIST_URLS, *(f"{url}?format=csv" for url in LIST_URLS[1:6])]
     few_counts = {url: count_queries(admin_client, url) for url in pages}
-    few_counts.update({kind: count_queries(admin_client, url) for kind, url in
-                       zip("opacs", detail_urls(few), strict=True)})
+    few_counts.update(
+        {
+            kind: count_queries(admin_client, url)
+            for kind, url in zip("opacs", detail_urls(few), strict=True)
+        }
+    )
 
     many = build_rows(40)
     many["hub"], many["person"], many["source"] = few["hub"], few["person"], few["source"]
@@ -521,3 +591,17 @@ def test_every_page_issues_a_bounded_number_of_queries(admin_client, django_asse
         with django_assert_max_num_queries(few_counts[kind]):
             fetch(admin_client, url)
     assert max(few_counts.values()) <= QUERY_CEILING, few_counts
+
+
+@pytest.mark.django_db
+def test_empty_slots_of_a_submitted_form_are_ignored(admin_client, article_data):
+    response = page(
+        admin_client,
+        "/agreements/",
+        q="",
+        party=["mmi-cluster", "aba-technology", ""],
+        signed_after="2021-01-01",
+        source="",
+        ordering="",
+    )
+    assert [a.slug for a in rows_of(response)] == [ABA]

@@ -36,9 +36,13 @@ class SlugInputs(forms.Widget):
         self.label = label
 
     def value_from_datadict(self, data, files, name):
-        values = [value.strip() for value in data.getlist(name) if value.strip()] if hasattr(
-            data, "getlist"
-        ) else [data.get(name)] if data.get(name) else []
+        values = (
+            [value.strip() for value in data.getlist(name) if value.strip()]
+            if hasattr(data, "getlist")
+            else [data.get(name)]
+            if data.get(name)
+            else []
+        )
         if self.multiple:
             return values
         return values[0] if values else None
@@ -56,7 +60,9 @@ class SlugInputs(forms.Widget):
         attrs = self.build_attrs(self.attrs, attrs)
         base_id = attrs.get("id") or f"id_{name}"
         values = self.format_values(value)
-        names = dict(self.model.objects.filter(slug__in=values).values_list("slug", self._name_field()))
+        names = dict(
+            self.model.objects.filter(slug__in=values).values_list("slug", self._name_field())
+        )
         datalist_id = f"{base_id}-suggestions"
         suggest_url = reverse("tracker:suggest", kwargs={"kind": SUGGESTED_MODELS[self.model]})
         inputs = []
@@ -70,9 +76,11 @@ class SlugInputs(forms.Widget):
                 note = format_html('<span class="slug-name">{}</span>', known)
             else:
                 note = ""
-            described = format_html(' aria-describedby="{}"', attrs["aria-describedby"]) if attrs.get(
-                "aria-describedby"
-            ) else ""
+            described = (
+                format_html(' aria-describedby="{}"', attrs["aria-describedby"])
+                if attrs.get("aria-describedby")
+                else ""
+            )
             inputs.append(
                 format_html(
                     '<span class="slug-item"><input type="text" name="{}" id="{}" value="{}" '
@@ -83,8 +91,10 @@ class SlugInputs(forms.Widget):
                     slug,
                     datalist_id,
                     suggest_url,
-                    _("type a name, pick a slug") if not slug else "",
-                    format_html(' aria-label="{}"', _("%(label)s, another one") % {"label": self.label})
+                    _("name or slug") if not slug else "",
+                    format_html(
+                        ' aria-label="{}"', _("%(label)s, another one") % {"label": self.label}
+                    )
                     if index
                     else "",
                     described,

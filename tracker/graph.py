@@ -61,7 +61,11 @@ class Graph:
         degree = self.degrees()
         ranked = sorted(
             self.nodes,
-            key=lambda pk: (pk != getattr(self.centre, "pk", None), -degree[pk], self.nodes[pk].name),
+            key=lambda pk: (
+                pk != getattr(self.centre, "pk", None),
+                -degree[pk],
+                self.nodes[pk].name,
+            ),
         )
         keep = set(ranked[:limit])
         self.nodes = {pk: self.nodes[pk] for pk in ranked if pk in keep}
@@ -78,7 +82,9 @@ def _add_agreement_parties(graph, parties):
     by_agreement = {}
     for party in parties:
         graph.add_node(party.organisation)
-        by_agreement.setdefault(party.agreement_id, (party.agreement, []))[1].append(party.organisation)
+        by_agreement.setdefault(party.agreement_id, (party.agreement, []))[1].append(
+            party.organisation
+        )
     for agreement, organisations in by_agreement.values():
         for index, first in enumerate(organisations):
             for second in organisations[index + 1 :]:
@@ -153,7 +159,11 @@ def layout(graph, width=760, height=520):
     """Nodes on a circle (the centre, if any, in the middle), labels pointing outwards."""
     cx, cy = width / 2, height / 2
     radius = min(width, height) / 2 - 70
-    ring = [organisation for pk, organisation in graph.nodes.items() if pk != getattr(graph.centre, "pk", None)]
+    ring = [
+        organisation
+        for pk, organisation in graph.nodes.items()
+        if pk != getattr(graph.centre, "pk", None)
+    ]
     ring.sort(key=lambda organisation: (organisation.kind, organisation.name))
     positions, nodes = {}, []
     if graph.centre is not None:

@@ -76,9 +76,13 @@ def highlight(text, citations, link_for):
     `link_for(citation)` gives (url, label) of that record.
     """
     normalised = normalised_with_offsets(text)
-    located = [Located(citation, 0, *(locate(citation.quote, text, normalised) or (None, None)))
-               for citation in citations]
-    found = sorted((item for item in located if item.found), key=lambda i: (i.start, -i.end, i.citation.pk))
+    located = [
+        Located(citation, 0, *(locate(citation.quote, text, normalised) or (None, None)))
+        for citation in citations
+    ]
+    found = sorted(
+        (item for item in located if item.found), key=lambda i: (i.start, -i.end, i.citation.pk)
+    )
     for number, item in enumerate(found, start=1):
         item.number = number
     for number, item in enumerate((i for i in located if not i.found), start=len(found) + 1):
@@ -99,14 +103,20 @@ def highlight(text, citations, link_for):
             url, label = link_for(item.citation)
             chunk += format_html(
                 '<sup class="citation-ref"><a href="{}" title="{}">{}</a></sup>',
-                url, label, item.number,
+                url,
+                label,
+                item.number,
             )
         pieces.append(chunk)
     body = "".join(pieces)
     paragraphs = "".join(
-        format_html("<p>{}</p>", mark_safe(part.strip())) for part in body.split(_PARAGRAPH) if part.strip()
+        format_html("<p>{}</p>", mark_safe(part.strip()))
+        for part in body.split(_PARAGRAPH)
+        if part.strip()
     )
-    return HighlightedText(html=mark_safe(paragraphs), citations=sorted(located, key=lambda i: i.number))
+    return HighlightedText(
+        html=mark_safe(paragraphs), citations=sorted(located, key=lambda i: i.number)
+    )
 
 
 _PARAGRAPH = "\x00"

@@ -9,7 +9,11 @@ urlpatterns = [
     path("map/", views.AgreementMapView.as_view(), name="map"),
     path("suggest/<slug:kind>/", views.SuggestView.as_view(), name="suggest"),
     path("organisations/", views.OrganisationListView.as_view(), name="organisation-list"),
-    path("organisations/<slug:slug>/", views.OrganisationDetailView.as_view(), name="organisation-detail"),
+    path(
+        "organisations/<slug:slug>/",
+        views.OrganisationDetailView.as_view(),
+        name="organisation-detail",
+    ),
     path("people/", views.PersonListView.as_view(), name="person-list"),
     path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person-detail"),
     path("agreements/", views.AgreementListView.as_view(), name="agreement-list"),

@@ -72,11 +72,11 @@ class FilteredListView(ReadAccessMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         filterset = self.filterset_class(request.GET, queryset=self.get_queryset(), request=request)
+        prepare_filter_form(filterset.form)  # before validation: the widgets read the query
         valid = filterset.is_valid()
         rows = filterset.qs if valid else self.model.objects.none()
         if request.GET.get("format") == "csv":
             return self.render_csv(filterset, rows, valid)
-        prepare_filter_form(filterset.form)
         context = self.get_context_data(filterset=filterset, filter_valid=valid, **kwargs)
         context.update(self.paginate(request, rows))
         return self.render_to_response(context)
@@ -90,7 +90,9 @@ class FilteredListView(ReadAccessMixin, TemplateView):
             if number < 1:
                 raise ValueError
         except ValueError:
-            page_error = _("“%(page)s” is not a page number; showing the first page.") % {"page": raw}
+            page_error = _("“%(page)s” is not a page number; showing the first page.") % {
+                "page": raw
+            }
             number = 1
         if number > paginator.num_pages:
             return {
@@ -98,9 +100,8 @@ class FilteredListView(ReadAccessMixin, TemplateView):
                 "page_obj": None,
                 "object_list": [],
                 "result_count": paginator.count,
-                "page_error": _(
-                    "There is no page %(page)s: these results fill %(pages)s page(s)."
-                ) % {"page": number, "pages": paginator.num_pages},
+                "page_error": _("There is no page %(page)s: these results fill %(pages)s page(s).")
+                % {"page": number, "pages": paginator.num_pages},
                 "last_page": paginator.num_pages,
             }
         page = paginator.page(number)
@@ -146,7 +147,8 @@ class FilteredListView(ReadAccessMixin, TemplateView):
 
 def party_summary(agreement):
     return "; ".join(
-        f"{party.organisation.slug} ({party.get_role_display()})" for party in agreement.parties.all()
+        f"{party.organisation.slug} ({party.get_role_display()})"
+        for party in agreement.parties.all()
     )
 
 
@@ -158,8 +160,15 @@ class AgreementListView(FilteredListView):
 
     def csv_header(self):
         return [
-            _("slug"), _("title"), _("kind"), _("status"), _("signed on"),
-            _("precision of the signing date"), _("place"), _("parties"), _("commitments"),
+            _("slug"),
+            _("title"),
+            _("kind"),
+            _("status"),
+            _("signed on"),
+            _("precision of the signing date"),
+            _("place"),
+            _("parties"),
+            _("commitments"),
             _("address"),
         ]
 
@@ -189,8 +198,15 @@ class OrganisationListView(FilteredListView):
         return Organisation.objects.prefetch_related("other_names")
 
     def csv_header(self):
-        return [_("slug"), _("name"), _("acronym"), _("kind"), _("country"), _("other names"),
-                _("address")]
+        return [
+            _("slug"),
+            _("name"),
+            _("acronym"),
+            _("kind"),
+            _("country"),
+            _("other names"),
+            _("address"),
+        ]
 
     def csv_rows(self, rows):
         for organisation in rows:
@@ -220,7 +236,8 @@ class PersonListView(FilteredListView):
                 person.slug,
                 person.name,
                 "; ".join(
-                    f"{position.title}, {position.organisation.name}" for position in person.positions.all()
+                    f"{position.title}, {position.organisation.name}"
+                    for position in person.positions.all()
                 ),
                 self.request.build_absolute_uri(person.get_absolute_url()),
             ]
@@ -239,8 +256,16 @@ class CommitmentListView(FilteredListView):
 
     def csv_header(self):
         return [
-            _("id"), _("agreement"), _("party"), _("beneficiary"), _("description"),
-            _("category"), _("status"), _("due on"), _("met on"), _("address"),
+            _("id"),
+            _("agreement"),
+            _("party"),
+            _("beneficiary"),
+            _("description"),
+            _("category"),
+            _("status"),
+            _("due on"),
+            _("met on"),
+            _("address"),
         ]
 
     def csv_rows(self, rows):
@@ -249,7 +274,9 @@ class CommitmentListView(FilteredListView):
                 commitment.pk,
                 commitment.agreement.slug,
                 commitment.party.slug,
-                commitment.beneficiary.slug if commitment.beneficiary else commitment.beneficiary_description,
+                commitment.beneficiary.slug
+                if commitment.beneficiary
+                else commitment.beneficiary_description,
                 commitment.description,
                 commitment.get_category_display(),
                 commitment.get_status_display(),
@@ -274,8 +301,15 @@ class SourceListView(FilteredListView):
         )
 
     def csv_header(self):
-        return [_("slug"), _("title"), _("outlet"), _("language"), _("published on"),
-                _("citations"), _("address")]
+        return [
+            _("slug"),
+            _("title"),
+            _("outlet"),
+            _("language"),
+            _("published on"),
+            _("citations"),
+            _("address"),
+        ]
 
     def csv_rows(self, rows):
         for source in rows:
@@ -302,10 +336,10 @@ class AgreementMapView(FilteredListView):
 
     def get(self, request, *args, **kwargs):
         filterset = self.filterset_class(request.GET, queryset=self.get_queryset(), request=request)
+        prepare_filter_form(filterset.form)  # before validation: the widgets read the query
         valid = filterset.is_valid()
         rows = filterset.qs if valid else Agreement.objects.none()
         stakeholders = graph.agreements_map(rows)
-        prepare_filter_form(filterset.form)
         context = self.get_context_data(
             filterset=filterset,
             filter_valid=valid,
@@ -325,10 +359,16 @@ class SuggestView(ReadAccessMixin, TemplateView):
         models = {name: model for model, name in SUGGESTED_MODELS.items()}
         model = models.get(kind)
         if model is None:
-            return JsonResponse({"error": _("Unknown kind of record: %(kind)s") % {"kind": kind}}, status=404)
+            return JsonResponse(
+                {"error": _("Unknown kind of record: %(kind)s") % {"kind": kind}}, status=404
+            )
         query = request.GET.get("q", "").strip()
         label = "title" if model in (Agreement, Source) else "name"
-        rows = model.objects.search(query).order_by(label).values_list("slug", label)[: self.limit] if query else []
+        rows = (
+            model.objects.search(query).order_by(label).values_list("slug", label)[: self.limit]
+            if query
+            else []
+        )
         return JsonResponse({"results": [{"value": slug, "label": name} for slug, name in rows]})
 
 
@@ -419,7 +459,9 @@ def citation_record(citation):
         return "#", ""
     kind = Citation._meta.get_field(target_name).verbose_name
     if target_name == "organisation_link":
-        text = f"{target.from_organisation} — {target.get_kind_display()} — {target.to_organisation}"
+        text = (
+            f"{target.from_organisation} — {target.get_kind_display()} — {target.to_organisation}"
+        )
     elif target_name == "position":
         text = f"{target.person}, {target.title} ({target.organisation})"
     elif target_name == "agreement_party":
@@ -454,17 +496,35 @@ class DashboardView(ReadAccessMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
         counts = [
-            (Agreement._meta.verbose_name_plural, Agreement.objects.count(), "tracker:agreement-list"),
-            (Organisation._meta.verbose_name_plural, Organisation.objects.count(), "tracker:organisation-list"),
+            (
+                Agreement._meta.verbose_name_plural,
+                Agreement.objects.count(),
+                "tracker:agreement-list",
+            ),
+            (
+                Organisation._meta.verbose_name_plural,
+                Organisation.objects.count(),
+                "tracker:organisation-list",
+            ),
             (Person._meta.verbose_name_plural, Person.objects.count(), "tracker:person-list"),
-            (Commitment._meta.verbose_name_plural, Commitment.objects.count(), "tracker:commitment-list"),
+            (
+                Commitment._meta.verbose_name_plural,
+                Commitment.objects.count(),
+                "tracker:commitment-list",
+            ),
             (Source._meta.verbose_name_plural, Source.objects.count(), "tracker:source-list"),
         ]
-        by_status = dict(Commitment.objects.order_by().values_list("status").annotate(n=Count("pk")))
+        by_status = dict(
+            Commitment.objects.order_by().values_list("status").annotate(n=Count("pk"))
+        )
         total = sum(by_status.values()) or 1
         statuses = [
-            {"value": value, "label": label, "count": by_status.get(value, 0),
-             "percent": round(100 * by_status.get(value, 0) / total)}
+            {
+                "value": value,
+                "label": label,
+                "count": by_status.get(value, 0),
+                "percent": round(100 * by_status.get(value, 0) / total),
+            }
             for value, label in CommitmentStatus.choices
         ]
         overdue = Commitment.objects.overdue(today)
@@ -474,7 +534,9 @@ class DashboardView(ReadAccessMixin, TemplateView):
         context.update(
             counts=counts,
             statuses=statuses,
-            overdue=overdue.select_related("agreement", "party").order_by("due_on", "id")[: self.overdue_shown],
+            overdue=overdue.select_related("agreement", "party").order_by("due_on", "id")[
+                : self.overdue_shown
+            ],
             overdue_count=overdue.count(),
             latest=latest,
             timeline=agreement_timeline(),
@@ -506,40 +568,70 @@ def agreement_timeline(width=760, height=200, max_bars=48):
         return None
     first, last = min(counts), max(counts)
     months = (last.year - first.year) * 12 + last.month - first.month + 1
+    if months < 12:  # a year at least, so a lone month's bar sits in some context
+        back = 12 - months
+        index = first.year * 12 + first.month - 1 - back
+        first = datetime.date(index // 12, index % 12 + 1, 1)
+        months = 12
     buckets = []
     if months <= max_bars:
         month = first
         while month <= last:
-            buckets.append((month, _month_end(month), counts.get(month, 0),
-                            format_partial_date(month, "month")))
+            buckets.append(
+                (
+                    month,
+                    _month_end(month),
+                    counts.get(month, 0),
+                    format_partial_date(month, "month"),
+                )
+            )
             month = _month_end(month) + datetime.timedelta(days=1)
     else:
         per_year = {}
         for month, n in counts.items():
             per_year[month.year] = per_year.get(month.year, 0) + n
         for year in range(first.year, last.year + 1):
-            buckets.append((datetime.date(year, 1, 1), datetime.date(year, 12, 31),
-                            per_year.get(year, 0), str(year)))
+            buckets.append(
+                (
+                    datetime.date(year, 1, 1),
+                    datetime.date(year, 12, 31),
+                    per_year.get(year, 0),
+                    str(year),
+                )
+            )
     top = max(n for *_, n, _label in buckets) or 1
     left, bottom, chart_height = 40, 40, height - 60
     step = (width - left - 10) / len(buckets)
-    bar_width = max(step * 0.7, 2)
+    bar_width = min(max(step * 0.7, 2), 40)
     bars = []
     for index, (start, end, n, label) in enumerate(buckets):
         bar_height = chart_height * n / top
-        bars.append({
-            "start": start, "end": end, "count": n, "label": label,
-            "x": round(left + index * step + (step - bar_width) / 2, 1),
-            "y": round(height - bottom - bar_height, 1),
-            "width": round(bar_width, 1), "height": round(bar_height, 1),
-            "label_x": round(left + index * step + step / 2, 1),
-            "count_y": round(height - bottom - bar_height - 4, 1),
-        })
+        bars.append(
+            {
+                "start": start,
+                "end": end,
+                "count": n,
+                "label": label,
+                "x": round(left + index * step + (step - bar_width) / 2, 1),
+                "y": round(height - bottom - bar_height, 1),
+                "width": round(bar_width, 1),
+                "height": round(bar_height, 1),
+                "label_x": round(left + index * step + step / 2, 1),
+                "count_y": round(height - bottom - bar_height - 4, 1),
+            }
+        )
     every = max(1, len(bars) // 8)
     for index, bar in enumerate(bars):
         bar["show_label"] = index % every == 0 or index == len(bars) - 1
     return {
-        "bars": bars, "width": width, "height": height, "top": top, "axis_y": height - bottom,
-        "left": left, "tick_x": left - 6, "top_tick_y": height - bottom - chart_height + 4,
-        "zero_tick_y": height - bottom + 4, "label_y": height - bottom + 16,
+        "bars": bars,
+        "width": width,
+        "height": height,
+        "top": top,
+        "axis_y": height - bottom,
+        "left": left,
+        "tick_x": left - 6,
+        "top_tick_y": height - bottom - chart_height + 4,
+        "zero_tick_y": height - bottom + 4,
+        "label_y": height - bottom + 16,
     }

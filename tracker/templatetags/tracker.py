@@ -50,8 +50,11 @@ def sort_link(context, field, label):
         state, arrow = "", ""
     hidden = format_html(' <span class="visually-hidden">({})</span>', state) if state else ""
     return format_html(
-        '<a href="?{}">{}</a>{}{}', query.urlencode(), label,
-        format_html(' <span aria-hidden="true">{}</span>', arrow) if arrow else "", hidden,
+        '<a href="?{}">{}</a>{}{}',
+        query.urlencode(),
+        label,
+        format_html(' <span aria-hidden="true">{}</span>', arrow) if arrow else "",
+        hidden,
     )
 
 

@@ -43,6 +43,15 @@
     }
   });
 
+  // Filter forms leave empty fields out of the address, so it stays short to bookmark.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("filter-form")) return;
+    form.querySelectorAll("input[type=text], input[type=date], select").forEach(function (field) {
+      if (field.name && field.value === "") field.disabled = true;
+    });
+  });
+
   // On a source page, mark every piece of the quote the address points at.
   function markTarget() {
     document.querySelectorAll("mark.is-target").forEach(function (mark) { mark.classList.remove("is-target"); });
@@ -55,5 +64,10 @@
   window.addEventListener("hashchange", markTarget);
   document.addEventListener("DOMContentLoaded", function () {
     markTarget();
+    // On a phone the filters start folded, so the results are on the first screen.
+    var panel = document.querySelector(".filter-panel");
+    if (panel && !panel.hasAttribute("data-has-errors") && window.matchMedia("(max-width: 760px)").matches) {
+      panel.removeAttribute("open");
+    }
   });
 })();
