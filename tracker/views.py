@@ -59,7 +59,6 @@ class FilteredListView(ReadAccessMixin, TemplateView):
     model = None
     filterset_class = None
     paginate_by = 25
-    sortable = {}  # column -> ordering field of the FilterSet
 
     def get_queryset(self):
         return self.model.objects.with_related()
@@ -139,10 +138,6 @@ class FilteredListView(ReadAccessMixin, TemplateView):
         response["Content-Disposition"] = f'attachment; filename="{self.csv_name}-{stamp}.csv"'
         return response
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["sortable"] = self.sortable
-        return context
 
 
 def party_summary(agreement):
