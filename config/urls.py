@@ -6,5 +6,6 @@ from tracker.health import healthz
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("tracker.urls")),
 ]

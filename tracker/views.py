@@ -1,31 +1,632 @@
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.views.generic import DetailView
+"""The staff web UI: thin pages over the shared FilterSets and querysets."""
 
-from .models import Agreement, Commitment, Organisation, Person, Source
+import csv
+import datetime
+from itertools import chain
+
+from django.conf import settings
+from django.contrib.auth.mixins import AccessMixin
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, prefetch_related_objects
+from django.db.models.functions import TruncMonth
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, TemplateView
+
+from . import graph
+from .choices import CommitmentStatus
+from .dates import format_partial_date
+from .filters import (
+    AgreementFilterSet,
+    CommitmentFilterSet,
+    OrganisationFilterSet,
+    PersonFilterSet,
+    SourceFilterSet,
+)
+from .forms import SUGGESTED_MODELS, prepare_filter_form
+from .highlight import highlight
+from .models import (
+    Agreement,
+    AgreementParty,
+    Citation,
+    Commitment,
+    Organisation,
+    Person,
+    Source,
+)
 
 
-class RecordDetailView(LoginRequiredMixin, DetailView):
-    template_name = "tracker/record_detail.html"
+class ReadAccessMixin(AccessMixin):
+    """Signed-in users only, unless the deployment opens reading to everyone."""
 
+    def dispatch(self, request, *args, **kwargs):
+        if not settings.TRACKER_PUBLIC_READ and not request.user.is_authenticated:
+            return self.handle_no_permission()
+        return super().dispatch(request, *args, **kwargs)
+
+
+# Lists ------------------------------------------------------------------------------------
+
+
+class FilteredListView(ReadAccessMixin, TemplateView):
+    """A list filtered by its model's FilterSet, sorted, paginated, and exportable as CSV.
+
+    Bad filter input shows the form's errors and no rows (never every row, which is what
+    ignoring the bad field would do); a page past the end says so and links to the last.
+    """
+
+    model = None
+    filterset_class = None
+    paginate_by = 25
+
+    def get_queryset(self):
+        return self.model.objects.with_related()
+
+    def csv_rows(self, rows):
+        raise NotImplementedError
+
+    def csv_header(self):
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        filterset = self.filterset_class(request.GET, queryset=self.get_queryset(), request=request)
+        prepare_filter_form(filterset.form)  # before validation: the widgets read the query
+        valid = filterset.is_valid()
+        rows = filterset.qs if valid else self.model.objects.none()
+        if request.GET.get("format") == "csv":
+            return self.render_csv(filterset, rows, valid)
+        context = self.get_context_data(filterset=filterset, filter_valid=valid, **kwargs)
+        context.update(self.paginate(request, rows))
+        return self.render_to_response(context)
+
+    def paginate(self, request, rows):
+        paginator = Paginator(rows, self.paginate_by)
+        raw = request.GET.get("page") or "1"
+        page_error = None
+        try:
+            number = int(raw)
+            if number < 1:
+                raise ValueError
+        except ValueError:
+            page_error = _("“%(page)s” is not a page number; showing the first page.") % {
+                "page": raw
+            }
+            number = 1
+        if number > paginator.num_pages:
+            return {
+                "paginator": paginator,
+                "page_obj": None,
+                "object_list": [],
+                "result_count": paginator.count,
+                "page_error": _("There is no page %(page)s: these results fill %(pages)s page(s).")
+                % {"page": number, "pages": paginator.num_pages},
+                "last_page": paginator.num_pages,
+            }
+        page = paginator.page(number)
+        return {
+            "paginator": paginator,
+            "page_obj": page,
+            "object_list": page.object_list,
+            "result_count": paginator.count,
+            "page_error": page_error,
+        }
+
+    def render_csv(self, filterset, rows, valid):
+        if not valid:
+            lines = [
+                f"{filterset.form.fields[name].label if name in filterset.form.fields else name}: "
+                f"{' '.join(str(message) for message in messages)}"
+                for name, messages in filterset.form.errors.items()
+            ]
+            return HttpResponse(
+                "\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8"
+            )
+
+        class Echo:
+            def write(self, value):
+                return value
+
+        writer = csv.writer(Echo())
+        stream = chain(
+            ["\ufeff"],  # lets spreadsheet programs read the file as UTF-8
+            (writer.writerow(self.csv_header()),),
+            (writer.writerow(row) for row in self.csv_rows(rows.iterator(chunk_size=500))),
+        )
+        response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="{self.csv_name}-{stamp}.csv"'
+        return response
+
+
+
+def party_summary(agreement):
+    return "; ".join(
+        f"{party.organisation.slug} ({party.get_role_display()})"
+        for party in agreement.parties.all()
+    )
+
+
+class AgreementListView(FilteredListView):
+    model = Agreement
+    filterset_class = AgreementFilterSet
+    template_name = "tracker/agreement_list.html"
+    csv_name = "agreements"
+
+    def csv_header(self):
+        return [
+            _("slug"),
+            _("title"),
+            _("kind"),
+            _("status"),
+            _("signed on"),
+            _("precision of the signing date"),
+            _("place"),
+            _("parties"),
+            _("commitments"),
+            _("address"),
+        ]
+
+    def csv_rows(self, rows):
+        for agreement in rows:
+            yield [
+                agreement.slug,
+                agreement.title,
+                agreement.get_kind_display(),
+                agreement.get_status_display(),
+                agreement.signed_on.isoformat() if agreement.signed_on else "",
+                agreement.signed_on_precision,
+                agreement.place,
+                party_summary(agreement),
+                len(agreement.commitments.all()),
+                self.request.build_absolute_uri(agreement.get_absolute_url()),
+            ]
+
+
+class OrganisationListView(FilteredListView):
+    model = Organisation
+    filterset_class = OrganisationFilterSet
+    template_name = "tracker/organisation_list.html"
+    csv_name = "organisations"
+
+    def get_queryset(self):
+        return Organisation.objects.prefetch_related("other_names")
+
+    def csv_header(self):
+        return [
+            _("slug"),
+            _("name"),
+            _("acronym"),
+            _("kind"),
+            _("country"),
+            _("other names"),
+            _("address"),
+        ]
+
+    def csv_rows(self, rows):
+        for organisation in rows:
+            yield [
+                organisation.slug,
+                organisation.name,
+                organisation.acronym,
+                organisation.get_kind_display(),
+                organisation.country,
+                "; ".join(other.name for other in organisation.other_names.all()),
+                self.request.build_absolute_uri(organisation.get_absolute_url()),
+            ]
+
+
+class PersonListView(FilteredListView):
+    model = Person
+    filterset_class = PersonFilterSet
+    template_name = "tracker/person_list.html"
+    csv_name = "people"
+
+    def csv_header(self):
+        return [_("slug"), _("name"), _("positions"), _("address")]
+
+    def csv_rows(self, rows):
+        for person in rows:
+            yield [
+                person.slug,
+                person.name,
+                "; ".join(
+                    f"{position.title}, {position.organisation.name}"
+                    for position in person.positions.all()
+                ),
+                self.request.build_absolute_uri(person.get_absolute_url()),
+            ]
+
+
+class CommitmentListView(FilteredListView):
+    model = Commitment
+    filterset_class = CommitmentFilterSet
+    template_name = "tracker/commitment_list.html"
+    csv_name = "commitments"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["today"] = timezone.localdate()
+        return context
+
+    def csv_header(self):
+        return [
+            _("id"),
+            _("agreement"),
+            _("party"),
+            _("beneficiary"),
+            _("description"),
+            _("category"),
+            _("status"),
+            _("due on"),
+            _("met on"),
+            _("address"),
+        ]
+
+    def csv_rows(self, rows):
+        for commitment in rows:
+            yield [
+                commitment.pk,
+                commitment.agreement.slug,
+                commitment.party.slug,
+                commitment.beneficiary.slug
+                if commitment.beneficiary
+                else commitment.beneficiary_description,
+                commitment.description,
+                commitment.get_category_display(),
+                commitment.get_status_display(),
+                commitment.due_on.isoformat() if commitment.due_on else "",
+                commitment.met_on.isoformat() if commitment.met_on else "",
+                self.request.build_absolute_uri(commitment.get_absolute_url()),
+            ]
+
+
+class SourceListView(FilteredListView):
+    model = Source
+    filterset_class = SourceFilterSet
+    template_name = "tracker/source_list.html"
+    csv_name = "sources"
+
+    def get_queryset(self):
+        # The page shows how many citations each source backs, not the citations themselves.
+        return (
+            Source.objects.annotate(citation_count=Count("citations"))
+            .defer("text", "search_text")
+            .order_by("-published_on", "title")
+        )
+
+    def csv_header(self):
+        return [
+            _("slug"),
+            _("title"),
+            _("outlet"),
+            _("language"),
+            _("published on"),
+            _("citations"),
+            _("address"),
+        ]
+
+    def csv_rows(self, rows):
+        for source in rows:
+            yield [
+                source.slug,
+                source.title,
+                source.outlet,
+                source.get_language_display(),
+                source.published_on.isoformat() if source.published_on else "",
+                source.citation_count,
+                source.url,
+            ]
+
+
+class AgreementMapView(FilteredListView):
+    """The stakeholder map of the agreements the current filter selects."""
+
+    model = Agreement
+    filterset_class = AgreementFilterSet
+    template_name = "tracker/map.html"
+
+    def get_queryset(self):
+        return Agreement.objects.all()
+
+    def get(self, request, *args, **kwargs):
+        filterset = self.filterset_class(request.GET, queryset=self.get_queryset(), request=request)
+        prepare_filter_form(filterset.form)  # before validation: the widgets read the query
+        valid = filterset.is_valid()
+        rows = filterset.qs if valid else Agreement.objects.none()
+        stakeholders = graph.agreements_map(rows)
+        context = self.get_context_data(
+            filterset=filterset,
+            filter_valid=valid,
+            graph=stakeholders,
+            drawing=graph.layout(stakeholders),
+            max_agreements=graph.MAX_AGREEMENTS,
+        )
+        return self.render_to_response(context)
+
+
+class SuggestView(ReadAccessMixin, TemplateView):
+    """Slugs and names matching what is typed in a filter's record input."""
+
+    limit = 15
+
+    def get(self, request, kind):
+        models = {name: model for model, name in SUGGESTED_MODELS.items()}
+        model = models.get(kind)
+        if model is None:
+            return JsonResponse(
+                {"error": _("Unknown kind of record: %(kind)s") % {"kind": kind}}, status=404
+            )
+        query = request.GET.get("q", "").strip()
+        label = "title" if model in (Agreement, Source) else "name"
+        rows = (
+            model.objects.search(query).order_by(label).values_list("slug", label)[: self.limit]
+            if query
+            else []
+        )
+        return JsonResponse({"results": [{"value": slug, "label": name} for slug, name in rows]})
+
+
+# Detail pages -----------------------------------------------------------------------------
+
+
+def cited():
+    """Prefetch of a record's citations with their sources, for records shown on another's page."""
+    return Prefetch("citations", queryset=Citation.objects.select_related("source"))
+
+
+class RecordDetailView(ReadAccessMixin, DetailView):
     def get_queryset(self):
         return self.model.objects.with_related()
 
 
 class OrganisationDetailView(RecordDetailView):
     model = Organisation
+    template_name = "tracker/organisation_detail.html"
+    shown = 50
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        organisation = self.object
+        links = [*organisation.links_out.all(), *organisation.links_in.all()]
+        prefetch_related_objects(links, cited())
+        parts = (
+            AgreementParty.objects.filter(organisation=organisation)
+            .select_related("agreement", "signed_by")
+            .order_by("-agreement__signed_on", "agreement__title")
+        )
+        commitments = (
+            Commitment.objects.filter(party=organisation)
+            .select_related("agreement", "beneficiary")
+            .order_by("-agreement__signed_on", "id")
+        )
+        neighbourhood = graph.neighbourhood(organisation)
+        context.update(
+            agreement_parts=parts[: self.shown],
+            agreement_count=parts.count(),
+            commitments=commitments[: self.shown],
+            commitment_count=commitments.count(),
+            shown=self.shown,
+            graph=neighbourhood,
+            drawing=graph.layout(neighbourhood),
+        )
+        return context
 
 
 class PersonDetailView(RecordDetailView):
     model = Person
+    template_name = "tracker/person_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        prefetch_related_objects(list(self.object.positions.all()), cited())
+        context["signatures"] = AgreementParty.objects.filter(signed_by=self.object).select_related(
+            "agreement", "organisation"
+        )
+        return context
 
 
 class AgreementDetailView(RecordDetailView):
     model = Agreement
+    template_name = "tracker/agreement_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["today"] = timezone.localdate()
+        return context
 
 
 class CommitmentDetailView(RecordDetailView):
     model = Commitment
+    template_name = "tracker/commitment_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["today"] = timezone.localdate()
+        return context
+
+
+def citation_record(citation):
+    """(address, label) of the record a citation supports, for the source page's links."""
+    target_name = citation.target_name
+    target = citation.target
+    if target is None:
+        return "#", ""
+    kind = Citation._meta.get_field(target_name).verbose_name
+    if target_name == "organisation_link":
+        text = (
+            f"{target.from_organisation} — {target.get_kind_display()} — {target.to_organisation}"
+        )
+    elif target_name == "position":
+        text = f"{target.person}, {target.title} ({target.organisation})"
+    elif target_name == "agreement_party":
+        text = f"{target.organisation} ({target.get_role_display()}) — {target.agreement}"
+    else:
+        text = str(target)
+    return target.get_absolute_url(), f"{str(kind).capitalize()}: {text}"
 
 
 class SourceDetailView(RecordDetailView):
     model = Source
+    template_name = "tracker/source_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        highlighted = highlight(self.object.text, self.object.citations.all(), citation_record)
+        for item in highlighted.citations:
+            item.record_url, item.record_label = citation_record(item.citation)
+        context["highlighted"] = highlighted
+        return context
+
+
+# Dashboard --------------------------------------------------------------------------------
+
+
+class DashboardView(ReadAccessMixin, TemplateView):
+    template_name = "tracker/dashboard.html"
+    latest = 6
+    overdue_shown = 10
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        counts = [
+            (
+                Agreement._meta.verbose_name_plural,
+                Agreement.objects.count(),
+                "tracker:agreement-list",
+            ),
+            (
+                Organisation._meta.verbose_name_plural,
+                Organisation.objects.count(),
+                "tracker:organisation-list",
+            ),
+            (Person._meta.verbose_name_plural, Person.objects.count(), "tracker:person-list"),
+            (
+                Commitment._meta.verbose_name_plural,
+                Commitment.objects.count(),
+                "tracker:commitment-list",
+            ),
+            (Source._meta.verbose_name_plural, Source.objects.count(), "tracker:source-list"),
+        ]
+        by_status = dict(
+            Commitment.objects.order_by().values_list("status").annotate(n=Count("pk"))
+        )
+        total = sum(by_status.values()) or 1
+        statuses = [
+            {
+                "value": value,
+                "label": label,
+                "count": by_status.get(value, 0),
+                "percent": round(100 * by_status.get(value, 0) / total),
+            }
+            for value, label in CommitmentStatus.choices
+        ]
+        overdue = Commitment.objects.overdue(today)
+        latest = Agreement.objects.prefetch_related(
+            Prefetch("parties", queryset=AgreementParty.objects.select_related("organisation"))
+        )[: self.latest]
+        context.update(
+            counts=counts,
+            statuses=statuses,
+            overdue=overdue.select_related("agreement", "party").order_by("due_on", "id")[
+                : self.overdue_shown
+            ],
+            overdue_count=overdue.count(),
+            latest=latest,
+            timeline=agreement_timeline(),
+            today=today,
+        )
+        return context
+
+
+def _month_end(month):
+    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following - datetime.timedelta(days=1)
+
+
+def agreement_timeline(width=760, height=200, max_bars=48):
+    """Agreements signed per month (per year over long spans), as bars for an SVG chart."""
+    per_month = (
+        Agreement.objects.filter(signed_on__isnull=False)
+        .annotate(month=TruncMonth("signed_on"))
+        .order_by()
+        .values_list("month")
+        .annotate(n=Count("pk"))
+    )
+    counts = {}
+    for month, n in per_month:
+        if isinstance(month, datetime.datetime):
+            month = month.date()
+        counts[month] = counts.get(month, 0) + n
+    if not counts:
+        return None
+    first, last = min(counts), max(counts)
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    if months < 12:  # a year at least, so a lone month's bar sits in some context
+        back = 12 - months
+        index = first.year * 12 + first.month - 1 - back
+        first = datetime.date(index // 12, index % 12 + 1, 1)
+        months = 12
+    buckets = []
+    if months <= max_bars:
+        month = first
+        while month <= last:
+            buckets.append(
+                (
+                    month,
+                    _month_end(month),
+                    counts.get(month, 0),
+                    format_partial_date(month, "month"),
+                )
+            )
+            month = _month_end(month) + datetime.timedelta(days=1)
+    else:
+        per_year = {}
+        for month, n in counts.items():
+            per_year[month.year] = per_year.get(month.year, 0) + n
+        for year in range(first.year, last.year + 1):
+            buckets.append(
+                (
+                    datetime.date(year, 1, 1),
+                    datetime.date(year, 12, 31),
+                    per_year.get(year, 0),
+                    str(year),
+                )
+            )
+    top = max(n for *_, n, _label in buckets) or 1
+    left, bottom, chart_height = 40, 40, height - 60
+    step = (width - left - 10) / len(buckets)
+    bar_width = min(max(step * 0.7, 2), 40)
+    bars = []
+    for index, (start, end, n, label) in enumerate(buckets):
+        bar_height = chart_height * n / top
+        bars.append(
+            {
+                "start": start,
+                "end": end,
+                "count": n,
+                "label": label,
+                "x": round(left + index * step + (step - bar_width) / 2, 1),
+                "y": round(height - bottom - bar_height, 1),
+                "width": round(bar_width, 1),
+                "height": round(bar_height, 1),
+                "label_x": round(left + index * step + step / 2, 1),
+                "count_y": round(height - bottom - bar_height - 4, 1),
+            }
+        )
+    every = max(1, len(bars) // 8)
+    for index, bar in enumerate(bars):
+        bar["show_label"] = index % every == 0 or index == len(bars) - 1
+    return {
+        "bars": bars,
+        "width": width,
+        "height": height,
+        "top": top,
+        "axis_y": height - bottom,
+        "left": left,
+        "tick_x": left - 6,
+        "top_tick_y": height - bottom - chart_height + 4,
+        "zero_tick_y": height - bottom + 4,
+        "label_y": height - bottom + 16,
+    }

@@ -1,0 +1,607 @@
+"""The staff web UI: pages, filters, export, evidence links, access, languages, query counts."""
+
+import csv
+import datetime
+import io
+from http import HTTPStatus
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests import factories
+from tracker.choices import (
+    AgreementKind,
+    AgreementStatus,
+    CommitmentStatus,
+    Language,
+    OrganisationKind,
+)
+from tracker.highlight import highlight, locate
+from tracker.models import Agreement, Citation, Commitment, Organisation, Source
+
+ACCORD = "2021-12-28-accord-industrialisation-sourcing-local-dispositifs-medicaux"
+ABA = "2021-12-29-aba-technology-mmi-cluster-partnership"
+ABA_SOURCE = "aba-technology-mmi-cluster-made-in-morocco"
+
+LIST_URLS = [
+    "/",
+    "/agreements/",
+    "/organisations/",
+    "/people/",
+    "/commitments/",
+    "/sources/",
+    "/map/",
+]
+
+
+def page(client, url, **params):
+    response = client.get(url, params)
+    assert response.status_code == HTTPStatus.OK, (url, params, response.status_code)
+    return response
+
+
+def rows_of(response):
+    return list(response.context["object_list"])
+
+
+def csv_rows(response):
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body)))
+
+
+# Access ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [*LIST_URLS, "/suggest/organisations/?q=a"])
+def test_anonymous_visitors_are_sent_to_log_in(client, url):
+    response = client.get(url)
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+@pytest.mark.django_db
+def test_record_pages_need_a_login_too(client, article_data):
+    response = client.get(reverse("tracker:agreement-detail", kwargs={"slug": ACCORD}))
+    assert response.status_code == HTTPStatus.FOUND
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", LIST_URLS)
+def test_public_read_setting_opens_pages_to_anonymous_visitors(client, settings, url):
+    settings.TRACKER_PUBLIC_READ = True
+    assert client.get(url).status_code == HTTPStatus.OK
+
+
+@pytest.mark.django_db
+def test_edit_in_admin_link_only_for_users_allowed_to_change(client, admin_client, article_data):
+    url = reverse("tracker:agreement-detail", kwargs={"slug": ACCORD})
+    agreement = Agreement.objects.get(slug=ACCORD)
+    admin_url = reverse("admin:tracker_agreement_change", args=[agreement.pk])
+    assert admin_url in page(admin_client, url).content.decode()
+
+    reader = User.objects.create_user("reader", password="pw-reader-123")
+    client.force_login(reader)
+    assert admin_url not in page(client, url).content.decode()
+
+    reader.user_permissions.add(Permission.objects.get(codename="change_agreement"))
+    reader = User.objects.get(pk=reader.pk)
+    client.force_login(reader)
+    assert admin_url in page(client, url).content.decode()
+
+
+# Dashboard -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_dashboard_counts_latest_statuses_overdue_and_timeline(admin_client):
+    old = factories.AgreementFactory(title="Old accord", signed_on=datetime.date(2020, 3, 4))
+    new = factories.AgreementFactory(title="New accord", signed_on=datetime.date(2021, 12, 28))
+    late = factories.CommitmentFactory(
+        agreement=new,
+        due_on=datetime.date(2022, 1, 1),
+        status=CommitmentStatus.IN_PROGRESS,
+        description="Open a testing laboratory",
+    )
+    factories.CommitmentFactory(
+        agreement=old, status=CommitmentStatus.MET, due_on=datetime.date(2020, 5, 1)
+    )
+    response = page(admin_client, "/")
+    html = response.content.decode()
+    counts = {str(label): count for label, count, _url in response.context["counts"]}
+    assert counts["agreements"] == 2 and counts["commitments"] == 2
+    assert [a.title for a in response.context["latest"]] == ["New accord", "Old accord"]
+    by_status = {s["value"]: s["count"] for s in response.context["statuses"]}
+    assert by_status["in_progress"] == 1 and by_status["met"] == 1 and by_status["not_met"] == 0
+    assert list(response.context["overdue"]) == [late]
+    assert "Open a testing laboratory" in html
+    bars = response.context["timeline"]["bars"]
+    assert sum(bar["count"] for bar in bars) == 2
+    assert bars[0]["label"] == "March 2020" and bars[-1]["label"] == "December 2021"
+    assert 'class="timeline-bar"' in html
+    assert "?signed_after=2021-12-01&amp;signed_before=2021-12-31" in html
+
+
+@pytest.mark.django_db
+def test_dashboard_timeline_switches_to_years_over_long_spans(admin_client):
+    factories.AgreementFactory(signed_on=datetime.date(2001, 1, 1))
+    factories.AgreementFactory(signed_on=datetime.date(2020, 1, 1))
+    bars = page(admin_client, "/").context["timeline"]["bars"]
+    assert [bar["label"] for bar in bars][:2] == ["2001", "2002"] and len(bars) == 20
+
+
+@pytest.mark.django_db
+def test_dashboard_timeline_of_one_month_shows_the_year_before(admin_client):
+    factories.AgreementFactory(signed_on=datetime.date(2021, 12, 28))
+    bars = page(admin_client, "/").context["timeline"]["bars"]
+    assert [bar["label"] for bar in bars][0] == "January 2021" and len(bars) == 12
+    assert [bar["count"] for bar in bars] == [0] * 11 + [1]
+
+
+# Agreements list -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_agreement_filters_on_the_article_data(admin_client, article_data):
+    def slugs(**params):
+        return {a.slug for a in rows_of(page(admin_client, "/agreements/", **params))}
+
+    assert ACCORD in slugs(q="sourcing local")
+    assert slugs(party=["mmi-cluster", "aba-technology"]) == {ABA}
+    both_ministries = slugs(
+        party=["ministere-industrie-commerce", "ministere-sante-protection-sociale"]
+    )
+    assert ACCORD in both_ministries and ABA not in both_ministries
+    assert slugs(signed_after="2021-12-29", signed_before="2021-12-29") == {ABA}
+    assert ACCORD in slugs(signed_after="2021-12-28", signed_before="2021-12-28")
+    assert ABA not in slugs(signed_before="2021-12-28")
+    assert ABA in slugs(source=ABA_SOURCE) and ACCORD not in slugs(source=ABA_SOURCE)
+
+
+@pytest.mark.django_db
+def test_agreement_choice_filters(admin_client):
+    memo = factories.AgreementFactory(
+        kind=AgreementKind.MEMORANDUM, status=AgreementStatus.IN_FORCE
+    )
+    contract = factories.AgreementFactory(
+        kind=AgreementKind.CONTRACT, status=AgreementStatus.SIGNED
+    )
+    factories.CommitmentFactory(agreement=memo, status=CommitmentStatus.MET)
+    factories.CommitmentFactory(agreement=contract, status=CommitmentStatus.NOT_MET)
+
+    def rows(**params):
+        return rows_of(page(admin_client, "/agreements/", **params))
+
+    assert rows(kind="memorandum") == [memo]
+    assert rows(status="signed") == [contract]
+    assert set(rows(kind=["memorandum", "contract"])) == {memo, contract}
+    assert rows(commitment_status="not_met") == [contract]
+
+
+@pytest.mark.django_db
+def test_unknown_party_shows_the_form_error_and_no_rows(admin_client, article_data):
+    response = page(admin_client, "/agreements/", party=["mmi-cluster", "no-such-body"])
+    html = response.content.decode()
+    assert rows_of(response) == []
+    assert "no-such-body is not one of the available choices" in html
+    assert "Some filters are not valid" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"signed_after": "28/13/2021"}, "Enter a valid date"),
+        ({"kind": "treaty"}, "treaty is not one of the available choices"),
+        ({"ordering": "secret"}, "secret is not one of the available choices"),
+        ({"source": "nowhere"}, "That choice is not one of the available choices"),
+    ],
+)
+def test_bad_agreement_filters_show_errors(admin_client, article_data, params, message):
+    response = page(admin_client, "/agreements/", **params)
+    assert rows_of(response) == []
+    assert message in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_party_input_shows_chosen_names_not_every_organisation(admin_client):
+    chosen = factories.OrganisationFactory(name="Chosen Body", slug="chosen")
+    factories.OrganisationFactory.create_batch(
+        5, name=factories.factory.Sequence(lambda n: f"Other {n}")
+    )
+    html = page(admin_client, "/agreements/", party="chosen").content.decode()
+    assert 'name="party" id="id_party" value="chosen"' in html
+    assert "Chosen Body" in html
+    assert "Other " not in html  # no giant select of every organisation
+    assert chosen.slug in html
+
+
+@pytest.mark.django_db
+def test_agreement_sorting_pagination_and_counts(admin_client):
+    for day in range(1, 31):
+        factories.AgreementFactory(title=f"Accord {day:02d}", signed_on=datetime.date(2022, 1, day))
+    first = page(admin_client, "/agreements/")
+    assert first.context["result_count"] == 30
+    assert [a.title for a in rows_of(first)][:2] == ["Accord 30", "Accord 29"]
+    assert "30 results" in first.content.decode()
+    by_title = page(admin_client, "/agreements/", ordering="title", page=2)
+    assert [a.title for a in rows_of(by_title)] == [f"Accord {day:02d}" for day in range(26, 31)]
+    assert 'href="?ordering=title&amp;page=1"' in by_title.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "value, message", [("9999", "There is no page 9999"), ("abc", "is not a page number")]
+)
+def test_page_out_of_range_says_so_without_error(admin_client, value, message):
+    factories.AgreementFactory()
+    response = page(admin_client, "/agreements/", page=value)
+    assert message in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_csv_export_holds_the_same_filtered_rows(admin_client, article_data):
+    params = {"party": ["mmi-cluster", "aba-technology"], "signed_after": "2021-01-01"}
+    listed = [a.slug for a in rows_of(page(admin_client, "/agreements/", **params))]
+    response = admin_client.get("/agreements/", {**params, "format": "csv"})
+    assert response.status_code == HTTPStatus.OK
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    header, *rows = csv_rows(response)
+    assert header[:2] == ["slug", "title"]
+    assert [row[0] for row in rows] == listed == [ABA]
+    assert "mmi-cluster (Signatory)" in rows[0][header.index("parties")]
+
+
+@pytest.mark.django_db
+def test_csv_export_of_a_bad_filter_names_the_problem(admin_client):
+    response = admin_client.get("/agreements/", {"party": "ghost", "format": "csv"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Parties" in response.content.decode() and "ghost" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/organisations/", "/people/", "/commitments/", "/sources/"])
+def test_every_list_exports_csv(admin_client, article_data, url):
+    listed = page(admin_client, url).context["result_count"]
+    header, *rows = csv_rows(admin_client.get(url, {"format": "csv"}))
+    assert len(rows) == listed > 0
+
+
+# Other lists -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_organisation_filters(admin_client, article_data):
+    def slugs(**params):
+        return {o.slug for o in rows_of(page(admin_client, "/organisations/", **params))}
+
+    assert "ministere-sante-protection-sociale" in slugs(q="ministere de la sante")
+    assert "mmi-cluster" in slugs(q="Cluster médical")
+    assert slugs(kind="ministry") >= {
+        "ministere-industrie-commerce",
+        "ministere-sante-protection-sociale",
+    }
+    assert "mmi-cluster" not in slugs(kind="ministry")
+    assert slugs(party_to=ABA) == {"aba-technology", "mmi-cluster", "ministere-industrie-commerce"}
+    assert "aba-technology" in slugs(related_to="mmi-cluster")
+    assert slugs(country="ZZ") == set()
+
+
+@pytest.mark.django_db
+def test_people_filters(admin_client):
+    position = factories.PositionFactory(person__name="Amina Idrissi")
+    factories.PositionFactory(person__name="Youssef Alami")
+    assert rows_of(page(admin_client, "/people/", q="idrissi")) == [position.person]
+    assert rows_of(page(admin_client, "/people/", organisation=position.organisation.slug)) == [
+        position.person
+    ]
+
+
+@pytest.mark.django_db
+def test_commitment_filters(admin_client):
+    today = datetime.date.today()
+    late = factories.CommitmentFactory(
+        due_on=today - datetime.timedelta(days=3), category="funding"
+    )
+    done = factories.CommitmentFactory(
+        status=CommitmentStatus.MET, due_on=today - datetime.timedelta(days=9)
+    )
+
+    def rows(**params):
+        return rows_of(page(admin_client, "/commitments/", **params))
+
+    assert rows(overdue="true") == [late]
+    assert rows(overdue="false") == [done]
+    assert rows(status="met") == [done]
+    assert rows(category="funding") == [late]
+    assert rows(agreement=late.agreement.slug) == [late]
+    assert rows(party=done.party.slug) == [done]
+    assert set(rows(due_before=today.isoformat())) == {late, done}
+    assert "overdue" in page(admin_client, "/commitments/").content.decode()
+
+
+@pytest.mark.django_db
+def test_source_filters(admin_client, article_data):
+    english = {s.slug for s in rows_of(page(admin_client, "/sources/", language="en"))}
+    assert ABA_SOURCE in english
+    assert all(Source.objects.get(slug=slug).language == Language.ENGLISH for slug in english)
+    assert [s.slug for s in rows_of(page(admin_client, "/sources/", q="ABA Technology"))] == [
+        ABA_SOURCE
+    ]
+
+
+@pytest.mark.django_db
+def test_suggestions_for_record_inputs(admin_client, article_data):
+    response = admin_client.get("/suggest/organisations/", {"q": "ministere sante"})
+    values = [item["value"] for item in response.json()["results"]]
+    assert "ministere-sante-protection-sociale" in values
+    assert admin_client.get("/suggest/widgets/", {"q": "x"}).status_code == HTTPStatus.NOT_FOUND
+
+
+# Record pages and evidence ---------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_agreement_page_shows_parties_commitments_and_links_each_citation(
+    admin_client, article_data
+):
+    agreement = Agreement.objects.get(slug=ACCORD)
+    html = page(admin_client, agreement.get_absolute_url()).content.decode()
+    for party in agreement.parties.all():
+        assert party.organisation.get_absolute_url() in html
+    for commitment in agreement.commitments.all():
+        assert commitment.get_absolute_url() in html
+    cited = (
+        Citation.objects.filter(agreement=agreement)
+        | Citation.objects.filter(agreement_party__agreement=agreement)
+        | Citation.objects.filter(commitment__agreement=agreement)
+    )
+    assert cited.exists()
+    for citation in cited:
+        assert f'href="{citation.source.get_absolute_url()}#citation-{citation.pk}"' in html
+    assert "Dec. 28, 2021" in html
+
+
+@pytest.mark.django_db
+def test_source_page_highlights_every_quote_and_links_to_its_record(admin_client, article_data):
+    source = Source.objects.get(slug=ABA_SOURCE)
+    html = page(admin_client, source.get_absolute_url()).content.decode()
+    citations = list(source.citations.all())
+    assert citations
+    for citation in citations:
+        assert f'<mark id="citation-{citation.pk}"' in html
+        assert citation.target.get_absolute_url() in html
+    assert "quote not found" not in html
+
+
+@pytest.mark.django_db
+def test_organisation_page_shows_names_links_people_agreements_commitments_and_map(
+    admin_client, article_data
+):
+    organisation = Organisation.objects.get(slug="mmi-cluster")
+    response = page(admin_client, organisation.get_absolute_url())
+    html = response.content.decode()
+    for other in organisation.other_names.all():
+        assert other.name in html
+    assert Agreement.objects.get(slug=ABA).get_absolute_url() in html
+    assert "<svg" in html and 'class="edge edge-agreement"' in html
+    node_slugs = {node["organisation"].slug for node in response.context["drawing"].nodes}
+    assert {"mmi-cluster", "aba-technology"} <= node_slugs
+    assert "?party=mmi-cluster" in html
+
+
+@pytest.mark.django_db
+def test_organisation_links_and_people_appear_on_its_page(admin_client):
+    link = factories.OrganisationLinkFactory()
+    position = factories.PositionFactory(
+        organisation=link.to_organisation, title="Director general"
+    )
+    html = page(admin_client, link.to_organisation.get_absolute_url()).content.decode()
+    assert link.from_organisation.get_absolute_url() in html
+    assert position.person.name in html and "Director general" in html
+    assert 'class="edge edge-link"' in html
+
+
+@pytest.mark.django_db
+def test_person_and_commitment_pages(admin_client, article_data):
+    commitment = Commitment.objects.filter(citations__isnull=False).first()
+    html = page(admin_client, commitment.get_absolute_url()).content.decode()
+    assert commitment.party.get_absolute_url() in html
+    citation = commitment.citations.first()
+    assert f"#citation-{citation.pk}" in html
+
+    position = factories.PositionFactory(title="Président")
+    html = page(admin_client, position.person.get_absolute_url()).content.decode()
+    assert "Président" in html and position.organisation.get_absolute_url() in html
+
+
+@pytest.mark.django_db
+def test_missing_record_is_404(admin_client):
+    assert admin_client.get("/agreements/nothing-here/").status_code == HTTPStatus.NOT_FOUND
+
+
+@pytest.mark.django_db
+def test_map_page_draws_the_filtered_agreements(admin_client, article_data):
+    response = page(admin_client, "/map/", party="mmi-cluster")
+    names = {node["organisation"].slug for node in response.context["drawing"].nodes}
+    assert {"mmi-cluster", "aba-technology"} <= names
+    assert "<svg" in response.content.decode()
+    bad = page(admin_client, "/map/", signed_after="yesterday")
+    assert bad.context["drawing"].nodes == [] and "Enter a valid date" in bad.content.decode()
+
+
+# Quote highlighting ----------------------------------------------------------------------
+
+
+def test_quote_located_despite_other_whitespace_and_typographic_quotes():
+    text = "Le ministre a dit :\n« Nous  avons trois\nchantiers » à l’heure actuelle."
+    start, end = locate("« Nous avons trois chantiers »", text)
+    assert text[start:end] == "« Nous  avons trois\nchantiers »"
+    start, end = locate("à l'heure", text)
+    assert text[start:end] == "à l’heure"
+    assert locate("absent words", text) is None
+
+
+def test_overlapping_quotes_each_get_their_mark_and_link():
+    class FakeCitation:
+        def __init__(self, pk, quote):
+            self.pk, self.quote = pk, quote
+
+    text = "Alpha beta gamma delta.\n\nSecond <paragraph>."
+    result = highlight(
+        text,
+        [FakeCitation(1, "beta gamma"), FakeCitation(2, "gamma delta"), FakeCitation(3, "nowhere")],
+        lambda citation: (f"/records/{citation.pk}/", f"Record {citation.pk}"),
+    )
+    assert '<mark id="citation-1"' in result.html and '<mark id="citation-2"' in result.html
+    assert result.html.count("<p>") == 2
+    assert "&lt;paragraph&gt;" in result.html
+    assert "/records/1/" in result.html and "/records/2/" in result.html
+    assert [item.citation.pk for item in result.missing] == [3]
+
+
+# Languages -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_french_interface_dates_and_numbers(admin_client, article_data):
+    admin_client.cookies["django_language"] = "fr"
+    html = page(
+        admin_client, reverse("tracker:agreement-detail", kwargs={"slug": ACCORD})
+    ).content.decode()
+    assert '<html lang="fr">' in html
+    assert "28 décembre 2021" in html
+    assert "Parties" in html and "Engagements" in html and "Modifier dans l’administration" in html
+    listing = page(admin_client, "/agreements/").content.decode()
+    assert "Filtrer" in listing and "Signé le ou après" in listing
+
+
+@pytest.mark.django_db
+def test_language_switcher_sets_french_for_the_ui_and_the_admin(admin_client):
+    response = admin_client.post("/i18n/setlang/", {"language": "fr", "next": "/agreements/"})
+    assert response.status_code == HTTPStatus.FOUND and response["Location"] == "/agreements/"
+    assert "Accords" in page(admin_client, "/agreements/").content.decode()
+    admin_html = page(admin_client, "/admin/").content.decode()
+    assert '<html lang="fr"' in admin_html and "Fiches | Suivi des parties prenantes" in admin_html
+
+
+@pytest.mark.django_db
+def test_large_counts_are_grouped_per_language(admin_client, monkeypatch):
+    from tracker import views
+
+    monkeypatch.setattr(views.Agreement.objects, "count", lambda: 12345, raising=False)
+    assert "12,345" in page(admin_client, "/").content.decode()
+    admin_client.cookies["django_language"] = "fr"
+    assert (
+        "12\u202f345" in page(admin_client, "/").content.decode()
+        or "12\xa0345" in page(admin_client, "/").content.decode()
+    )
+
+
+# Query counts ----------------------------------------------------------------------------
+
+
+def build_rows(count):
+    """`count` agreements with parties, commitments and citations, and what hangs on them."""
+    source = factories.SourceFactory(
+        text="Alpha beta gamma. " * 5 + " ".join(f"word{n}" for n in range(400))
+    )
+    hub = factories.OrganisationFactory(kind=OrganisationKind.CLUSTER)
+    person = factories.PersonFactory()
+    factories.PositionFactory(person=person, organisation=hub)
+    for index in range(count):
+        agreement = factories.AgreementFactory()
+        other = factories.OrganisationFactory()
+        factories.OrganisationNameFactory(organisation=other)
+        factories.AgreementPartyFactory(agreement=agreement, organisation=hub, signed_by=person)
+        factories.AgreementPartyFactory(agreement=agreement, organisation=other)
+        factories.OrganisationLinkFactory(from_organisation=other, to_organisation=hub)
+        factories.PositionFactory(organisation=other)
+        commitment = factories.CommitmentFactory(
+            agreement=agreement, party=other, due_on=datetime.date(2020, 1, 1)
+        )
+        quote = f"word{index}"
+        factories.CitationFactory(source=source, quote=quote, organisation=other)
+        factories.CitationFactory(
+            source=source, quote=quote, organisation=None, agreement=agreement
+        )
+        factories.CitationFactory(
+            source=source, quote=quote, organisation=None, commitment=commitment
+        )
+        factories.CitationFactory(source=source, quote=quote, organisation=None, person=person)
+    return {
+        "hub": hub,
+        "person": person,
+        "source": source,
+        "commitment": commitment,
+        "agreement": agreement,
+    }
+
+
+def fetch(client, url):
+    response = client.get(url)
+    assert response.status_code == HTTPStatus.OK, url
+    if response.streaming:
+        b"".join(response.streaming_content)  # the CSV rows are queried as they stream
+    return response
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        fetch(client, url)
+    return len(captured)
+
+
+def detail_urls(rows):
+    return [
+        rows["hub"].get_absolute_url(),
+        rows["person"].get_absolute_url(),
+        rows["agreement"].get_absolute_url(),
+        rows["commitment"].get_absolute_url(),
+        rows["source"].get_absolute_url(),
+    ]
+
+
+QUERY_CEILING = 20
+
+
+@pytest.mark.django_db
+def test_every_page_issues_a_bounded_number_of_queries(admin_client, django_assert_max_num_queries):
+    few = build_rows(1)
+    pages = [*LIST_URLS, *(f"{url}?format=csv" for url in LIST_URLS[1:6])]
+    few_counts = {url: count_queries(admin_client, url) for url in pages}
+    few_counts.update(
+        {
+            kind: count_queries(admin_client, url)
+            for kind, url in zip("opacs", detail_urls(few), strict=True)
+        }
+    )
+
+    many = build_rows(40)
+    many["hub"], many["person"], many["source"] = few["hub"], few["person"], few["source"]
+    for url in pages:
+        with django_assert_max_num_queries(few_counts[url]):
+            fetch(admin_client, url)
+    for kind, url in zip("opacs", detail_urls(many), strict=True):
+        # The hub, its signatory and the source now have 41 agreements, links and quotes each.
+        with django_assert_max_num_queries(few_counts[kind]):
+            fetch(admin_client, url)
+    assert max(few_counts.values()) <= QUERY_CEILING, few_counts
+
+
+@pytest.mark.django_db
+def test_empty_slots_of_a_submitted_form_are_ignored(admin_client, article_data):
+    response = page(
+        admin_client,
+        "/agreements/",
+        q="",
+        party=["mmi-cluster", "aba-technology", ""],
+        signed_after="2021-01-01",
+        source="",
+        ordering="",
+    )
+    assert [a.slug for a in rows_of(response)] == [ABA]

@@ -1,0 +1,133 @@
+"""How the shared FilterSets' forms are shown in the web UI (widgets only, never filter logic).
+
+A party filter may offer ten thousand organisations: instead of a select listing them all,
+a model choice is a text input of slugs, with suggestions fetched as one types and the
+chosen records' names shown beside them. A slug that names nothing still fails the
+FilterSet's own validation, which names the value.
+"""
+
+from django import forms
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from .models import Agreement, Organisation, Person, Source
+
+SUGGESTED_MODELS = {
+    Organisation: "organisations",
+    Agreement: "agreements",
+    Person: "people",
+    Source: "sources",
+}
+
+
+def record_label(record):
+    return str(record)
+
+
+class SlugInputs(forms.Widget):
+    """One text input per chosen slug, plus an empty one to add another."""
+
+    def __init__(self, model, multiple, label="", attrs=None):
+        super().__init__(attrs)
+        self.model = model
+        self.multiple = multiple
+        self.label = label
+
+    def value_from_datadict(self, data, files, name):
+        values = (
+            [value.strip() for value in data.getlist(name) if value.strip()]
+            if hasattr(data, "getlist")
+            else [data.get(name)]
+            if data.get(name)
+            else []
+        )
+        if self.multiple:
+            return values
+        return values[0] if values else None
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data
+
+    def format_values(self, value):
+        if value in (None, ""):
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        return [str(getattr(item, "slug", item)) for item in values if item not in (None, "")]
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        base_id = attrs.get("id") or f"id_{name}"
+        values = self.format_values(value)
+        names = dict(
+            self.model.objects.filter(slug__in=values).values_list("slug", self._name_field())
+        )
+        datalist_id = f"{base_id}-suggestions"
+        suggest_url = reverse("tracker:suggest", kwargs={"kind": SUGGESTED_MODELS[self.model]})
+        inputs = []
+        slots = values + [""] if self.multiple or not values else values
+        for index, slug in enumerate(slots):
+            input_id = base_id if index == 0 else f"{base_id}_{index}"
+            known = names.get(slug)
+            if slug and known is None:
+                note = format_html('<span class="slug-name slug-unknown">{}</span>', _("not found"))
+            elif known:
+                note = format_html('<span class="slug-name">{}</span>', known)
+            else:
+                note = ""
+            described = (
+                format_html(' aria-describedby="{}"', attrs["aria-describedby"])
+                if attrs.get("aria-describedby")
+                else ""
+            )
+            inputs.append(
+                format_html(
+                    '<span class="slug-item"><input type="text" name="{}" id="{}" value="{}" '
+                    'list="{}" data-suggest="{}" autocomplete="off" spellcheck="false"'
+                    ' placeholder="{}"{}{}>{}</span>',
+                    name,
+                    input_id,
+                    slug,
+                    datalist_id,
+                    suggest_url,
+                    _("name or slug") if not slug else "",
+                    format_html(
+                        ' aria-label="{}"', _("%(label)s, another one") % {"label": self.label}
+                    )
+                    if index
+                    else "",
+                    described,
+                    note,
+                )
+            )
+        options = format_html_join(
+            "", '<option value="{}">{}</option>', ((slug, label) for slug, label in names.items())
+        )
+        return format_html(
+            '<span class="slug-inputs" data-multiple="{}">{}</span><datalist id="{}">{}</datalist>',
+            "true" if self.multiple else "false",
+            mark_safe("".join(inputs)),
+            datalist_id,
+            options,
+        )
+
+    def _name_field(self):
+        return "title" if self.model in (Agreement, Source) else "name"
+
+    def id_for_label(self, id_):
+        return id_
+
+
+def prepare_filter_form(form):
+    """Swap the widgets of a FilterSet form for ones fit for large tables and small screens."""
+    for field in form.fields.values():
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            field.widget = SlugInputs(field.queryset.model, multiple=True, label=field.label)
+        elif isinstance(field, forms.ModelChoiceField):
+            field.widget = SlugInputs(field.queryset.model, multiple=False, label=field.label)
+        elif isinstance(field, forms.MultipleChoiceField):
+            field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
+        elif isinstance(field, forms.DateField):
+            field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return form

@@ -1,0 +1,141 @@
+"""A source's full text with every cited quote marked where it occurs.
+
+Quotes are checked against the text after folding whitespace and typographic quotes
+(`text.normalise_quote`); the match found in that folded copy is mapped back to the
+original characters, so the page shows the article exactly as stored.
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+
+from .text import _TYPOGRAPHIC, normalise_quote
+
+
+def normalised_with_offsets(text):
+    """`text` folded as `normalise_quote` folds it (without stripping), and for each character
+    of the result the offset of the original character it came from."""
+    translated = text.translate(_TYPOGRAPHIC)  # one character for one character
+    chars, offsets = [], []
+    in_space = False
+    for index, char in enumerate(translated):
+        if char.isspace():
+            if not in_space:
+                chars.append(" ")
+                offsets.append(index)
+            in_space = True
+        else:
+            chars.append(char)
+            offsets.append(index)
+            in_space = False
+    return "".join(chars), offsets
+
+
+def locate(quote, text, normalised=None):
+    """(start, end) of `quote` in the original `text`, or None when it does not occur."""
+    needle = normalise_quote(quote)
+    if not needle:
+        return None
+    haystack, offsets = normalised or normalised_with_offsets(text)
+    position = haystack.find(needle)
+    if position < 0:
+        return None
+    return offsets[position], offsets[position + len(needle) - 1] + 1
+
+
+@dataclass
+class Located:
+    citation: object
+    number: int
+    start: int | None = None
+    end: int | None = None
+
+    @property
+    def found(self):
+        return self.start is not None
+
+
+@dataclass
+class HighlightedText:
+    html: str
+    citations: list = field(default_factory=list)
+
+    @property
+    def missing(self):
+        return [item for item in self.citations if not item.found]
+
+
+def highlight(text, citations, link_for):
+    """The text as HTML paragraphs, each cited quote in `<mark id="citation-<pk>">`.
+
+    Quotes may overlap or repeat (one sentence can back several records): the text is cut
+    at every quote's start and end, and each piece is wrapped in one mark per quote that
+    covers it, so nested marks show the overlap; the first piece of a quote carries its id.
+    After a quote's last piece a numbered link leads to the record it supports.
+    `link_for(citation)` gives (url, label) of that record.
+    """
+    normalised = normalised_with_offsets(text)
+    located = [
+        Located(citation, 0, *(locate(citation.quote, text, normalised) or (None, None)))
+        for citation in citations
+    ]
+    found = sorted(
+        (item for item in located if item.found), key=lambda i: (i.start, -i.end, i.citation.pk)
+    )
+    for number, item in enumerate(found, start=1):
+        item.number = number
+    for number, item in enumerate((i for i in located if not i.found), start=len(found) + 1):
+        item.number = number
+
+    cuts = sorted({0, len(text), *(i.start for i in found), *(i.end for i in found)})
+    pieces = []
+    for left, right in zip(cuts, cuts[1:], strict=False):
+        covering = [item for item in found if item.start <= left and right <= item.end]
+        chunk = _paragraphs(text[left:right], breaks=not covering)
+        for item in reversed(covering):
+            attrs = format_html(' class="quote" data-citation="{}"', item.citation.pk)
+            if item.start == left:
+                attrs = format_html(' id="citation-{}"{}', item.citation.pk, attrs)
+            chunk = format_html("<mark{}>{}</mark>", attrs, chunk)
+        ending = [item for item in found if item.end == right]
+        for item in ending:
+            url, label = link_for(item.citation)
+            chunk += format_html(
+                '<sup class="citation-ref"><a href="{}" title="{}">{}</a></sup>',
+                url,
+                label,
+                item.number,
+            )
+        pieces.append(chunk)
+    body = "".join(pieces)
+    paragraphs = "".join(
+        format_html("<p>{}</p>", mark_safe(part.strip()))
+        for part in body.split(_PARAGRAPH)
+        if part.strip()
+    )
+    return HighlightedText(
+        html=mark_safe(paragraphs), citations=sorted(located, key=lambda i: i.number)
+    )
+
+
+_PARAGRAPH = "\x00"
+
+
+def _paragraphs(chunk, breaks=True):
+    """Escape a piece of text; blank lines become paragraph breaks (or two <br> inside a
+    quote, which a paragraph cannot cut), lone newlines <br>."""
+    escaped = str(conditional_escape(chunk))
+    lines = escaped.replace("\r\n", "\n").split("\n")
+    out, blank = [], False
+    for index, line in enumerate(lines):
+        if index:
+            if not line.strip():
+                blank = True
+                continue
+            out.append((_PARAGRAPH if breaks else "<br><br>") if blank else "<br>")
+            blank = False
+        out.append(line)
+    if blank:
+        out.append(_PARAGRAPH if breaks else "<br><br>")
+    return mark_safe("".join(out))
