@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -33,6 +34,10 @@ class TrackerAdmin(SimpleHistoryAdmin):
     """
 
     list_per_page = 50
+
+    def get_queryset(self, request):
+        # Counting columns group rows, and grouped queries drop Meta.ordering; keep it.
+        return super().get_queryset(request).order_by(*self.model._meta.ordering)
 
     def get_search_results(self, request, queryset, search_term):
         words = search_words(search_term)
@@ -102,6 +107,7 @@ class PersonPositionInline(PositionInline):
 
 @admin.register(Source)
 class SourceAdmin(TrackerAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "outlet", "language", "published", "page_dated_on", "citation_count"]
     list_filter = ["language", "outlet"]
     search_fields = ["search_text"]

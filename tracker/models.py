@@ -545,10 +545,10 @@ class Commitment(SearchableModel):
 
     def clean(self):
         errors = {}
-        if self.agreement_id and self.party_id:
-            # The admin edits parties and commitments on one page and says which parties
-            # the agreement will have once saved; elsewhere the database says.
-            expected = getattr(self, "expected_party_ids", None)
+        # The admin edits parties and commitments on one page and says which parties the
+        # agreement will have once saved (it may not be saved yet); elsewhere the database says.
+        expected = getattr(self, "expected_party_ids", None)
+        if self.party_id and (expected is not None or self.agreement_id):
             if expected is not None:
                 is_party = self.party_id in expected
             else:
@@ -559,7 +559,7 @@ class Commitment(SearchableModel):
                 errors["party"] = _(
                     "%(party)s is not a party of the agreement “%(agreement)s”; add it as a "
                     "party first."
-                ) % {"party": self.party, "agreement": self.agreement}
+                ) % {"party": self.party, "agreement": self.agreement.title or _("this agreement")}
         if self.beneficiary_id and self.beneficiary_id == self.party_id:
             errors["beneficiary"] = _("A party does not commit to itself.")
         if errors:
