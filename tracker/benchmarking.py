@@ -26,8 +26,10 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from http.client import HTTPConnection
+from pathlib import Path
 
 import orjson
+from django.conf import settings
 from django.contrib import admin
 from django.db import connection
 from django.db.models import Q
@@ -686,19 +688,33 @@ def load_run(trivial_path, list_path, headers, seconds, connections, workers, ou
 
         trivial_path = PING_PATH
     application = "tracker.bench_wsgi:application" if uses_ping else "config.wsgi:application"
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        application,
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-    ]
-    env = {**os.environ, "DJANGO_DEBUG": "0"}
+    env = {**os.environ, "DJANGO_DEBUG": "0", "GUNICORN_BIND": f"127.0.0.1:{port}"}
+    if workers:
+        env["GUNICORN_WORKERS"] = str(workers)
+    gunicorn_config = (Path(settings.BASE_DIR) / "config" / "gunicorn.py").is_file()
+    if gunicorn_config:
+        # What `make serve` runs: the production server configuration, on a free port.
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "python:config.gunicorn",
+            application,
+        ]
+    else:
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            application,
+            "--bind",
+            env["GUNICORN_BIND"],
+            "--workers",
+            str(workers or 2),
+            "--log-level",
+            "warning",
+        ]
     out(f"  load: {' '.join(command[2:])}")
     server = subprocess.Popen(command, env=env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -719,7 +735,7 @@ def load_run(trivial_path, list_path, headers, seconds, connections, workers, ou
             "list": list_path,
             "seconds": seconds,
             "connections": connections,
-            "workers": workers,
+            "workers": workers or (gunicorn_config and "the configured") or 2,
         }
         for label, path in (("trivial", trivial_path), ("list", list_path)):
             if tool == "wrk":

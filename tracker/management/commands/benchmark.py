@@ -75,8 +75,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=os.cpu_count() or 2,
-            help="Application server workers for the load run (default: the CPU count).",
+            default=None,
+            help="Application server workers for the load run (default: what the production "
+            "server configuration chooses, else 2).",
         )
         parser.add_argument(
             "--markdown", metavar="PATH", help="Also write the results as Markdown to PATH."
@@ -91,7 +92,11 @@ class Command(BaseCommand):
             )
         if options["repeats"] < 1:
             raise CommandError("--repeats must be 1 or more.")
-        if options["load_seconds"] < 1 or options["connections"] < 1 or options["workers"] < 1:
+        if (
+            options["load_seconds"] < 1
+            or options["connections"] < 1
+            or (options["workers"] is not None and options["workers"] < 1)
+        ):
             raise CommandError("--load-seconds, --connections and --workers must be 1 or more.")
 
         write = self.stdout.write
