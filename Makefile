@@ -74,3 +74,20 @@ backup: setup
 restore: migrate
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=backup.json" >&2; exit 2; }
 	$(SERVE_ENV) $(BIN)/python manage.py restore "$(FILE)"
+
+# The default synthetic dataset in a scratch database, then every face measured on it.
+# With DATABASE_URL set, that database is used instead of the scratch SQLite file: it must be
+# empty (or pass BENCH_GENERATE_ARGS=--force to replace its tracker data).
+BENCH_DB := .local/bench.sqlite3
+BENCH_ENV = DJANGO_SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" DJANGO_DEBUG=0 \
+	DATABASE_URL="$${DATABASE_URL:-sqlite:///$(CURDIR)/$(BENCH_DB)}"
+BENCH_GENERATE_ARGS ?=
+BENCH_ARGS ?= --markdown .local/bench.md
+
+.PHONY: bench
+bench: setup
+	@if [ -z "$$DATABASE_URL" ]; then rm -f $(BENCH_DB); fi
+	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput --verbosity 0
+	$(BENCH_ENV) $(BIN)/python manage.py generate_data $(BENCH_GENERATE_ARGS)
+	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BENCH_ENV) $(BIN)/python manage.py benchmark $(BENCH_ARGS)

@@ -1,0 +1,36 @@
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from tests.test_generate_data import generate
+
+
+@pytest.mark.django_db
+def test_benchmark_measures_every_face_and_prints_its_table():
+    generate()
+    out = io.StringIO()
+    call_command("benchmark", repeats=2, faces="api,ui,admin,search", stdout=out)
+    table = out.getvalue()
+    assert "Database: SQLite" in table
+    for target in (
+        "agreements list",
+        "organisation changelist",
+        "citation changelist",
+        "agreements detail",
+        "q='ministere de la sante'",
+    ):
+        assert target in table
+    changelist = next(
+        line for line in table.splitlines() if line.startswith("admin   agreement changelist")
+    )
+    assert " 200 " in changelist  # measured, not absent, with its query count beside it
+    # The benchmark's superuser and its session exist only during the run.
+    assert not get_user_model().objects.exists()
+
+
+@pytest.mark.django_db
+def test_benchmark_refuses_an_unknown_face():
+    with pytest.raises(CommandError, match="Unknown face nosuch"):
+        call_command("benchmark", faces="api,nosuch", stdout=io.StringIO())
