@@ -266,3 +266,10 @@ def test_staff_without_permission_cannot_open_the_admin_lists(client, django_use
     user = django_user_model.objects.create_user("reader", password="pw-for-tests-only", is_staff=True)
     client.force_login(user)
     assert client.get(changelist(Organisation)).status_code == HTTPStatus.FORBIDDEN
+
+
+def test_citations_can_be_listed_by_the_kind_of_record_they_support(admin_client, article_data):
+    response = admin_client.get(changelist(Citation), {"supports": "commitment"})
+    shown = response.context["cl"].result_list
+    assert len(shown) == Citation.objects.filter(commitment__isnull=False).count() > 0
+    assert all(citation.commitment_id for citation in shown)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -19,7 +19,7 @@ from .models import (
     Position,
     Source,
 )
-from .querysets import search_words
+from .querysets import related_count, search_words
 
 admin.site.site_header = _("Stakeholder tracker")
 admin.site.site_title = _("Stakeholder tracker")
@@ -34,10 +34,6 @@ class TrackerAdmin(SimpleHistoryAdmin):
     """
 
     list_per_page = 50
-
-    def get_queryset(self, request):
-        # Counting columns group rows, and grouped queries drop Meta.ordering; keep it.
-        return super().get_queryset(request).order_by(*self.model._meta.ordering)
 
     def get_search_results(self, request, queryset, search_term):
         words = search_words(search_term)
@@ -123,7 +119,7 @@ class SourceAdmin(TrackerAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(citation_total=Count("citations"))
+        return super().get_queryset(request).annotate(citation_total=related_count("Citation", "source"))
 
     @admin.display(description=_("published"), ordering="published_on")
     def published(self, source):
@@ -158,7 +154,7 @@ class OrganisationAdmin(TrackerAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
-            agreement_total=Count("agreement_parts", distinct=True)
+            agreement_total=related_count("AgreementParty", "organisation")
         )
 
     @admin.display(description=_("founded"), ordering="founded_on")
@@ -197,7 +193,7 @@ class PersonAdmin(TrackerAdmin):
     inlines = [PersonPositionInline, citation_inline("person")]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(position_total=Count("positions"))
+        return super().get_queryset(request).annotate(position_total=related_count("Position", "person"))
 
     @admin.display(description=_("positions"), ordering="position_total")
     def position_count(self, person):
@@ -260,8 +256,8 @@ class AgreementAdmin(TrackerAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
-            party_total=Count("parties", distinct=True),
-            commitment_total=Count("commitments", distinct=True),
+            party_total=related_count("AgreementParty", "agreement"),
+            commitment_total=related_count("Commitment", "agreement"),
         )
 
     @admin.display(description=_("signed"), ordering="signed_on")
@@ -335,10 +331,28 @@ class CommitmentAdmin(TrackerAdmin):
     ]
 
 
+class SupportsFilter(admin.SimpleListFilter):
+    """Citations by the kind of record they support (a list of every source would not scale)."""
+
+    title = _("supports")
+    parameter_name = "supports"
+
+    def lookups(self, request, model_admin):
+        return [
+            (target, Citation._meta.get_field(target).verbose_name.capitalize())
+            for target in CITATION_TARGETS
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() in CITATION_TARGETS:
+            return queryset.filter(**{f"{self.value()}__isnull": False})
+        return queryset
+
+
 @admin.register(Citation)
 class CitationAdmin(TrackerAdmin):
     list_display = ["__str__", "source", "supports", "note"]
-    list_filter = ["source"]
+    list_filter = [SupportsFilter]
     search_fields = ["source__search_text"]
     autocomplete_fields = ["source", *CITATION_TARGETS]
     fieldsets = [

@@ -205,7 +205,7 @@ class OrganisationName(models.Model):
     objects = querysets.OrganisationNameQuerySet.as_manager()
 
     class Meta:
-        ordering = ["organisation", "name"]
+        ordering = ["organisation_id", "name"]
         verbose_name = _("other name")
         verbose_name_plural = _("other names")
         constraints = [
@@ -516,7 +516,8 @@ class Commitment(SearchableModel):
     objects = querysets.CommitmentQuerySet.as_manager()
 
     class Meta:
-        ordering = ["agreement", "party__name", "id"]
+        # Column orderings: ordering through a join sorts every row of a large table.
+        ordering = ["agreement_id", "id"]
         verbose_name = _("commitment")
         verbose_name_plural = _("commitments")
         constraints = [
@@ -633,7 +634,7 @@ class Citation(models.Model):
     objects = querysets.CitationQuerySet.as_manager()
 
     class Meta:
-        ordering = ["source", "id"]
+        ordering = ["id"]
         verbose_name = _("citation")
         verbose_name_plural = _("citations")
         constraints = [

@@ -2,10 +2,28 @@
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .text import fold
+
+
+def related_count(model_name, field):
+    """The number of `model_name` rows whose `field` points at the outer row.
+
+    A correlated subquery is evaluated for the rows of one page only, where a `Count` over a
+    join groups the whole table before the page is cut.
+    """
+    rows = (
+        apps.get_model("tracker", model_name)
+        .objects.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return Coalesce(Subquery(rows), 0)
 
 
 def search_words(query):
