@@ -1,0 +1,96 @@
+"""Read-only endpoints: each is a queryset, a serializer and the model's FilterSet."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import viewsets
+
+from .. import filters
+from . import querysets, serializers
+
+SLUG_PATTERN = "[-a-zA-Z0-9_]+"
+
+
+def slug_parameter(record):
+    return OpenApiParameter(
+        "slug",
+        OpenApiTypes.STR,
+        OpenApiParameter.PATH,
+        description=f"The {record}'s slug.",
+        pattern=f"^{SLUG_PATTERN}$",
+    )
+
+
+def read_only(record, plural):
+    return extend_schema_view(
+        list=extend_schema(summary=f"List {plural}"),
+        retrieve=extend_schema(summary=f"One {record}", parameters=[slug_parameter(record)]),
+    )
+
+
+class RecordViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
+
+
+@read_only("organisation", "organisations")
+class OrganisationViewSet(RecordViewSet):
+    """Ministries, agencies, clusters, companies…, with their other names, their ties to other
+    organisations and the people who act for them now."""
+
+    queryset = querysets.organisations()
+    serializer_class = serializers.OrganisationSerializer
+    filterset_class = filters.OrganisationFilterSet
+
+
+@read_only("person", "people")
+class PersonViewSet(RecordViewSet):
+    """People who act or speak for organisations, with their positions."""
+
+    queryset = querysets.people()
+    serializer_class = serializers.PersonSerializer
+    filterset_class = filters.PersonFilterSet
+
+
+@read_only("agreement", "agreements")
+class AgreementViewSet(RecordViewSet):
+    """Agreements with their parties and roles, what each party committed to, and the quotes
+    that say so."""
+
+    queryset = querysets.agreements()
+    serializer_class = serializers.AgreementSerializer
+    filterset_class = filters.AgreementFilterSet
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List commitments"),
+    retrieve=extend_schema(summary="One commitment"),
+)
+class CommitmentViewSet(viewsets.ReadOnlyModelViewSet):
+    """What each party undertook in an agreement, and what became of it."""
+
+    queryset = querysets.commitments()
+    serializer_class = serializers.CommitmentSerializer
+    filterset_class = filters.CommitmentFilterSet
+    lookup_field = "pk"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = "[0-9]+"
+
+
+@read_only("source", "sources")
+class SourceViewSet(RecordViewSet):
+    """The articles facts are taken from. One source also gives its full text and every quote
+    taken from it, with the record each quote backs."""
+
+    queryset = querysets.sources()
+    serializer_class = serializers.SourceSerializer
+    filterset_class = filters.SourceFilterSet
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return querysets.source_details()
+        return super().get_queryset()
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.SourceDetailSerializer
+        return serializers.SourceSerializer
