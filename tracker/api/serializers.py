@@ -1,8 +1,8 @@
 """What the API returns for each record.
 
 Each serializer declares its fields (they make the OpenAPI schema) and builds its
-representation by hand in `represent()`, from rows its viewset has already loaded with
-`select_related`/`prefetch_related`. DRF's generic path walks every declared field of every
+representation by hand in `represent()`, from what its viewset has already loaded for the
+whole page (see loading.py). DRF's generic path walks every declared field of every
 object (`get_attribute`, `to_representation`, an ordered dict per object) and deep-copies the
 field tree per request; over a page of agreements with nested parties, commitments and
 citations that costs several times the queries themselves. Here a page is one plain loop and
@@ -12,7 +12,10 @@ the field tree is never built outside schema generation.
 produce, so a field added to one side and not the other fails the suite.
 """
 
+from urllib.parse import quote
+
 from django.db import models
+from django.urls import reverse
 from rest_framework import serializers
 
 from ..choices import (
@@ -34,17 +37,38 @@ def iso(value):
 
 
 class WebLinks:
-    """Absolute addresses of the web pages of records, for one request."""
+    """Absolute addresses of records' web pages, for one request.
 
-    __slots__ = ("scheme_host",)
+    `page(...)` equals `request.build_absolute_uri(record.get_absolute_url())`, but reverses
+    each kind of page once per request rather than once per object: on a page of agreements
+    `reverse()` was otherwise the costliest step after the queries.
+    """
+
+    MARK = "0000000000"
 
     def __init__(self, request):
-        # What `request.build_absolute_uri(path)` prefixes to a path, computed once per page
-        # rather than once per object.
+        # What `request.build_absolute_uri(path)` puts before a path.
         self.scheme_host = request.build_absolute_uri("/")[:-1] if request is not None else ""
+        self.templates = {}
+
+    def page(self, view, value):
+        """The address of `view` (a (view name, URL argument) pair) for `value`."""
+        template = self.templates.get(view)
+        if template is None:
+            name, argument = view
+            path = reverse(name, kwargs={argument: self.MARK})
+            template = self.templates[view] = (self.scheme_host + path).split(self.MARK, 1)
+        return f"{template[0]}{quote(str(value), safe='')}{template[1]}"
 
     def __call__(self, record):
         return self.scheme_host + record.get_absolute_url()
+
+
+ORGANISATION_PAGE = ("tracker:organisation-detail", "slug")
+PERSON_PAGE = ("tracker:person-detail", "slug")
+AGREEMENT_PAGE = ("tracker:agreement-detail", "slug")
+COMMITMENT_PAGE = ("tracker:commitment-detail", "pk")
+SOURCE_PAGE = ("tracker:source-detail", "slug")
 
 
 class RecordListSerializer(serializers.ListSerializer):
@@ -97,25 +121,17 @@ class CitationSerializer(serializers.Serializer):
     quote = serializers.CharField(help_text="The source's words, verbatim.")
 
 
-def organisation_ref(organisation):
-    if organisation is None:
-        return None
-    return {"slug": organisation.slug, "name": organisation.name}
+def ref(slug, name):
+    return {"slug": slug, "name": name} if slug is not None else None
 
 
-def person_ref(person):
-    if person is None:
-        return None
-    return {"slug": person.slug, "name": person.name}
-
-
-def citations(record):
+def citations(cited):
     return [
         {
-            "source": {"slug": citation.source.slug, "title": citation.source.title},
-            "quote": citation.quote,
+            "source": {"slug": row["source_slug"], "title": row["source_title"]},
+            "quote": row["quote"],
         }
-        for citation in record.citations.all()
+        for row in cited
     ]
 
 
@@ -166,6 +182,16 @@ class CurrentPositionSerializer(serializers.Serializer):
     started_on = date_field("Since when, if known.")
 
 
+def link_fields(direction, link):
+    return {
+        "direction": direction,
+        "kind": link["kind"],
+        "organisation": ref(link["other_slug"], link["other_name"]),
+        "started_on": iso(link["started_on"]),
+        "ended_on": iso(link["ended_on"]),
+    }
+
+
 class OrganisationSerializer(RecordSerializer):
     slug = serializers.SlugField()
     url = serializers.URLField(help_text=URL_HELP)
@@ -187,7 +213,7 @@ class OrganisationSerializer(RecordSerializer):
     def represent(organisation, links):
         return {
             "slug": organisation.slug,
-            "url": links(organisation),
+            "url": links.page(ORGANISATION_PAGE, organisation.slug),
             "name": organisation.name,
             "acronym": organisation.acronym,
             "kind": organisation.kind,
@@ -196,38 +222,20 @@ class OrganisationSerializer(RecordSerializer):
             "founded_on": iso(organisation.founded_on),
             "founded_on_precision": organisation.founded_on_precision,
             "other_names": [
-                {"name": other.name, "kind": other.kind, "language": other.language}
-                for other in organisation.other_names.all()
+                {"name": other["name"], "kind": other["kind"], "language": other["language"]}
+                for other in organisation.other_name_list
             ],
-            "links": [
-                {
-                    "direction": "outgoing",
-                    "kind": link.kind,
-                    "organisation": organisation_ref(link.to_organisation),
-                    "started_on": iso(link.started_on),
-                    "ended_on": iso(link.ended_on),
-                }
-                for link in organisation.links_out.all()
-            ]
-            + [
-                {
-                    "direction": "incoming",
-                    "kind": link.kind,
-                    "organisation": organisation_ref(link.from_organisation),
-                    "started_on": iso(link.started_on),
-                    "ended_on": iso(link.ended_on),
-                }
-                for link in organisation.links_in.all()
-            ],
+            "links": [link_fields("outgoing", link) for link in organisation.links_out_list]
+            + [link_fields("incoming", link) for link in organisation.links_in_list],
             "current_people": [
                 {
-                    "person": person_ref(position.person),
-                    "title": position.title,
-                    "started_on": iso(position.started_on),
+                    "person": ref(position["person_slug"], position["person_name"]),
+                    "title": position["title"],
+                    "started_on": iso(position["started_on"]),
                 }
                 for position in organisation.current_positions
             ],
-            "citations": citations(organisation),
+            "citations": citations(organisation.citation_list),
         }
 
 
@@ -254,20 +262,22 @@ class PersonSerializer(RecordSerializer):
     def represent(person, links):
         return {
             "slug": person.slug,
-            "url": links(person),
+            "url": links.page(PERSON_PAGE, person.slug),
             "name": person.name,
             "description": person.description,
             "positions": [
                 {
-                    "organisation": organisation_ref(position.organisation),
-                    "title": position.title,
-                    "started_on": iso(position.started_on),
-                    "ended_on": iso(position.ended_on),
-                    "current": position.ended_on is None,
+                    "organisation": ref(
+                        position["organisation_slug"], position["organisation_name"]
+                    ),
+                    "title": position["title"],
+                    "started_on": iso(position["started_on"]),
+                    "ended_on": iso(position["ended_on"]),
+                    "current": position["ended_on"] is None,
                 }
-                for position in person.positions.all()
+                for position in person.position_list
             ],
-            "citations": citations(person),
+            "citations": citations(person.citation_list),
         }
 
 
@@ -305,19 +315,20 @@ class AgreementCommitmentSerializer(serializers.Serializer):
     citations = CitationSerializer(many=True, help_text=CITATIONS_HELP)
 
 
-def commitment_fields(commitment, links):
+def commitment_fields(row, links):
+    """A commitment from its row (see loading.py): what an agreement and the endpoint show."""
     return {
-        "id": commitment.pk,
-        "url": links(commitment),
-        "party": organisation_ref(commitment.party),
-        "beneficiary": organisation_ref(commitment.beneficiary),
-        "beneficiary_description": commitment.beneficiary_description,
-        "description": commitment.description,
-        "category": commitment.category,
-        "status": commitment.status,
-        "due_on": iso(commitment.due_on),
-        "met_on": iso(commitment.met_on),
-        "citations": citations(commitment),
+        "id": row["id"],
+        "url": links.page(COMMITMENT_PAGE, row["id"]),
+        "party": ref(row["party_slug"], row["party_name"]),
+        "beneficiary": ref(row["beneficiary_slug"], row["beneficiary_name"]),
+        "beneficiary_description": row["beneficiary_description"],
+        "description": row["description"],
+        "category": row["category"],
+        "status": row["status"],
+        "due_on": iso(row["due_on"]),
+        "met_on": iso(row["met_on"]),
+        "citations": citations(row["citation_list"]),
     }
 
 
@@ -341,7 +352,7 @@ class AgreementSerializer(RecordSerializer):
     def represent(agreement, links):
         return {
             "slug": agreement.slug,
-            "url": links(agreement),
+            "url": links.page(AGREEMENT_PAGE, agreement.slug),
             "title": agreement.title,
             "kind": agreement.kind,
             "status": agreement.status,
@@ -351,17 +362,17 @@ class AgreementSerializer(RecordSerializer):
             "summary": agreement.summary,
             "parties": [
                 {
-                    "organisation": organisation_ref(party.organisation),
-                    "role": party.role,
-                    "signed_by": person_ref(party.signed_by),
-                    "citations": citations(party),
+                    "organisation": ref(party["organisation_slug"], party["organisation_name"]),
+                    "role": party["role"],
+                    "signed_by": ref(party["signed_by_slug"], party["signed_by_name"]),
+                    "citations": citations(party["citation_list"]),
                 }
-                for party in agreement.parties.all()
+                for party in agreement.party_list
             ],
             "commitments": [
-                commitment_fields(commitment, links) for commitment in agreement.commitments.all()
+                commitment_fields(commitment, links) for commitment in agreement.commitment_list
             ],
-            "citations": citations(agreement),
+            "citations": citations(agreement.citation_list),
         }
 
 
@@ -386,13 +397,20 @@ class CommitmentSerializer(RecordSerializer):
 
     @staticmethod
     def represent(commitment, links):
-        representation = commitment_fields(commitment, links)
         return {
-            "id": representation.pop("id"),
+            "id": commitment.pk,
             "slug": commitment.slug,
-            "url": representation.pop("url"),
-            "agreement": {"slug": commitment.agreement.slug, "title": commitment.agreement.title},
-            **representation,
+            "url": links.page(COMMITMENT_PAGE, commitment.pk),
+            "agreement": {"slug": commitment.agreement_slug, "title": commitment.agreement_title},
+            "party": ref(commitment.party_slug, commitment.party_name),
+            "beneficiary": ref(commitment.beneficiary_slug, commitment.beneficiary_name),
+            "beneficiary_description": commitment.beneficiary_description,
+            "description": commitment.description,
+            "category": commitment.category,
+            "status": commitment.status,
+            "due_on": iso(commitment.due_on),
+            "met_on": iso(commitment.met_on),
+            "citations": citations(commitment.citation_list),
         }
 
 
@@ -423,7 +441,7 @@ class SourceSerializer(RecordSerializer):
     def represent(source, links):
         return {
             "slug": source.slug,
-            "url": links(source),
+            "url": links.page(SOURCE_PAGE, source.slug),
             "title": source.title,
             "outlet": source.outlet,
             "original_url": source.url,
@@ -469,7 +487,7 @@ class SourceDetailSerializer(SourceSerializer):
                 "record": record_label(citation),
                 "record_url": links(citation.target),
             }
-            for citation in source.citations.all()
+            for citation in source.quote_list
         ]
         return representation
 

@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import viewsets
 
 from .. import filters
-from . import querysets, serializers
+from . import loading, serializers
 
 SLUG_PATTERN = "[-a-zA-Z0-9_]+"
 
@@ -27,7 +27,24 @@ def read_only(record, plural):
     )
 
 
-class RecordViewSet(viewsets.ReadOnlyModelViewSet):
+class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    """List and detail; what the records show inside them is loaded by `load_related`."""
+
+    def load_related(self, records):
+        raise NotImplementedError
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        self.load_related(page)
+        return page
+
+    def get_object(self):
+        record = super().get_object()
+        self.load_related([record])
+        return record
+
+
+class RecordViewSet(ReadOnlyViewSet):
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN
 
@@ -37,7 +54,8 @@ class OrganisationViewSet(RecordViewSet):
     """Ministries, agencies, clusters, companies…, with their other names, their ties to other
     organisations and the people who act for them now."""
 
-    queryset = querysets.organisations()
+    queryset = loading.organisations()
+    load_related = staticmethod(loading.load_organisations)
     serializer_class = serializers.OrganisationSerializer
     filterset_class = filters.OrganisationFilterSet
 
@@ -46,7 +64,8 @@ class OrganisationViewSet(RecordViewSet):
 class PersonViewSet(RecordViewSet):
     """People who act or speak for organisations, with their positions."""
 
-    queryset = querysets.people()
+    queryset = loading.people()
+    load_related = staticmethod(loading.load_people)
     serializer_class = serializers.PersonSerializer
     filterset_class = filters.PersonFilterSet
 
@@ -56,7 +75,8 @@ class AgreementViewSet(RecordViewSet):
     """Agreements with their parties and roles, what each party committed to, and the quotes
     that say so."""
 
-    queryset = querysets.agreements()
+    queryset = loading.agreements()
+    load_related = staticmethod(loading.load_agreements)
     serializer_class = serializers.AgreementSerializer
     filterset_class = filters.AgreementFilterSet
 
@@ -65,10 +85,11 @@ class AgreementViewSet(RecordViewSet):
     list=extend_schema(summary="List commitments"),
     retrieve=extend_schema(summary="One commitment"),
 )
-class CommitmentViewSet(viewsets.ReadOnlyModelViewSet):
+class CommitmentViewSet(ReadOnlyViewSet):
     """What each party undertook in an agreement, and what became of it."""
 
-    queryset = querysets.commitments()
+    queryset = loading.commitments()
+    load_related = staticmethod(loading.load_commitments)
     serializer_class = serializers.CommitmentSerializer
     filterset_class = filters.CommitmentFilterSet
     lookup_field = "pk"
@@ -81,14 +102,18 @@ class SourceViewSet(RecordViewSet):
     """The articles facts are taken from. One source also gives its full text and every quote
     taken from it, with the record each quote backs."""
 
-    queryset = querysets.sources()
+    queryset = loading.sources()
     serializer_class = serializers.SourceSerializer
     filterset_class = filters.SourceFilterSet
 
     def get_queryset(self):
         if self.action == "retrieve":
-            return querysets.source_details()
+            return loading.source_details()
         return super().get_queryset()
+
+    def load_related(self, records):
+        if self.action == "retrieve":
+            loading.load_source_details(records)
 
     def get_serializer_class(self):
         if self.action == "retrieve":
