@@ -216,7 +216,12 @@ def load_commitments(commitments):
 
 
 def sources():
-    return Source.objects.defer("text", "search_text").annotate(citation_count=Count("citations"))
+    # A query with an aggregate ignores Meta.ordering: give it again.
+    return (
+        Source.objects.defer("text", "search_text")
+        .annotate(citation_count=Count("citations"))
+        .order_by(*Source._meta.ordering)
+    )
 
 
 def source_details():
