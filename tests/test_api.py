@@ -746,6 +746,11 @@ BAD_PARAMETERS = [
     ("agreements", {"page_size": "0"}, "page_size", "from 1 to 200"),
     ("agreements", {"page_size": "many"}, "page_size", "whole number"),
     ("agreements", {"page": "last"}, "page", "whole number"),
+    ("agreements", {"page": ""}, "page", "whole number"),
+    ("agreements", {"signed_after": ""}, "signed_after", "Empty value"),
+    ("sources", {"ordering": ""}, "ordering", "Empty value"),
+    ("sources", {"ordering": "title,"}, "ordering", "Empty value"),
+    ("agreements", {"party": ""}, "party", "Empty value"),
     ("agreements", {"page": "-1"}, "page", "whole number"),
     (
         "agreements",
@@ -763,6 +768,11 @@ def test_bad_parameter_answers_400_naming_it(api, endpoint, params, name, messag
     body = response.json()
     assert body["detail"] == f"Invalid parameter: {name}."
     assert message in " ".join(body["errors"][name])
+
+
+def test_empty_free_text_is_no_filter(api):
+    full_agreement()
+    assert get_ok(api, f"{API}/agreements/", q="")["count"] == 1
 
 
 def test_page_size_over_the_cap_is_refused_not_clamped(api):

@@ -10,8 +10,9 @@ class FilterBackend(DjangoFilterBackend):
     """The models' FilterSets (tracker/filters.py), strict about what a client sends.
 
     A misspelt parameter (`?partie=amgs`) would otherwise be ignored and answer every
-    record, and a boolean such as `overdue=maybe` would be read as "no filter": both answer
-    400 naming the parameter.
+    record, and a boolean such as `overdue=maybe` or an empty date (`signed_after=`) would be
+    read as "no filter": all answer 400 naming the parameter. Only free text (`q`, `country`)
+    may be empty.
     """
 
     def filter_queryset(self, request, queryset, view):
@@ -27,18 +28,19 @@ class FilterBackend(DjangoFilterBackend):
                     + "."
                 ]
         if listing:
-            for name, value in self._boolean_values(filterset_class, request):
-                if value not in BOOLEAN_VALUES:
-                    errors[name] = [f"Must be true or false, not {value!r}."]
+            for name, filter_ in filterset_class.base_filters.items():
+                values = request.query_params.getlist(name)
+                if isinstance(filter_, django_filters.filters.BaseCSVFilter):
+                    # "ordering=," would otherwise clear the order: pages would overlap.
+                    values = [item for value in values for item in value.split(",")]
+                if "" in values and not isinstance(filter_, django_filters.CharFilter):
+                    errors[name] = ["Empty value: give one, or leave the parameter out."]
+                elif isinstance(filter_, django_filters.BooleanFilter):
+                    for value in values:
+                        if value not in BOOLEAN_VALUES:
+                            errors[name] = [f"Must be true or false, not {value!r}."]
         if errors:
             raise ValidationError(errors)
         if not listing:
             return queryset
         return super().filter_queryset(request, queryset, view)
-
-    @staticmethod
-    def _boolean_values(filterset_class, request):
-        for name, filter_ in filterset_class.base_filters.items():
-            if isinstance(filter_, django_filters.BooleanFilter) and name in request.query_params:
-                for value in request.query_params.getlist(name):
-                    yield name, value

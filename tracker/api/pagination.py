@@ -5,7 +5,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 
 def _positive_int(request, name, default, maximum=None):
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     limit = f" from 1 to {maximum}" if maximum else " of 1 or more"
     try:

@@ -17,8 +17,12 @@ router.register("sources", views.SourceViewSet, basename="source")
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="api:schema", template_name="tracker/api/redoc.html"),
+        name="redoc",
+    ),
     *router.urls,
     # Only addresses ending in a slash: others get Django's usual redirect to add one.
-    re_path(r"^.*/$", not_found),
+    re_path(r"^[\s\S]*/$", not_found),
 ]
