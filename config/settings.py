@@ -205,3 +205,54 @@ CACHES = {
 
 # Logs go to standard output, where a service manager or container runtime collects them.
 LOGGING["handlers"]["console"]["stream"] = "ext://sys.stdout"
+
+# Read-only API (tracker/api/): token or session, throttled, strict about its parameters.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first, so a request without credentials gets 401 with a WWW-Authenticate header.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["tracker.api.permissions.ReadIfSignedInOrPublic"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "tracker.api.throttling.AnonRateThrottle",
+        "tracker.api.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("TRACKER_API_ANON_RATE", "60/minute") or None,
+        "user": os.environ.get("TRACKER_API_USER_RATE", "600/minute") or None,
+    },
+    "DEFAULT_RENDERER_CLASSES": ["tracker.api.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["tracker.api.filters.FilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.PageNumberPagination",
+    "DEFAULT_SCHEMA_CLASS": "tracker.api.schema.TrackerAutoSchema",
+    "EXCEPTION_HANDLER": "tracker.api.exceptions.api_exception_handler",
+    "URL_FORMAT_OVERRIDE": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Stakeholder tracker API",
+    "DESCRIPTION": (
+        "Read-only access to the organisations, people, agreements, commitments and sources "
+        "of Morocco's medical-device industry drive; every fact comes with the quote that "
+        "backs it. Authenticate with `Authorization: Token <key>`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "tracker.choices.OrganisationKind",
+        "AgreementKindEnum": "tracker.choices.AgreementKind",
+        "AgreementStatusEnum": "tracker.choices.AgreementStatus",
+        "CommitmentStatusEnum": "tracker.choices.CommitmentStatus",
+        "CommitmentCategoryEnum": "tracker.choices.CommitmentCategory",
+        "LanguageEnum": "tracker.choices.Language",
+        "NameKindEnum": "tracker.choices.NameKind",
+        "LinkKindEnum": "tracker.choices.LinkKind",
+        "PartyRoleEnum": "tracker.choices.PartyRole",
+        "DatePrecisionEnum": "tracker.choices.DatePrecision",
+    },
+}

@@ -1,0 +1,930 @@
+import datetime
+import io
+from http import HTTPStatus
+
+import pytest
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests import factories
+from tracker.choices import (
+    AgreementKind,
+    AgreementStatus,
+    CommitmentCategory,
+    CommitmentStatus,
+    Language,
+    LinkKind,
+    NameKind,
+    OrganisationKind,
+    PartyRole,
+)
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1"
+ACCORD = "2021-12-28-accord-industrialisation-sourcing-local-dispositifs-medicaux"
+TODAY = datetime.date.today()
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle_counts():
+    """Throttling counts requests in the cache, which outlives a test's database."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def partner(django_user_model):
+    return django_user_model.objects.create_user("partner")
+
+
+@pytest.fixture
+def api(partner):
+    """A client with a token, as a partner's script would send it."""
+    token = Token.objects.create(user=partner)
+    return APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+
+@pytest.fixture
+def anonymous():
+    return APIClient()
+
+
+def get_ok(api, url, **params):
+    response = api.get(url, params)
+    assert response.status_code == HTTPStatus.OK, response.content
+    assert response["Content-Type"] == "application/json"
+    return response.json()
+
+
+def slugs(api, url, **params):
+    return [record["slug"] for record in get_ok(api, url, **params)["results"]]
+
+
+def ids(api, url, **params):
+    return [record["id"] for record in get_ok(api, url, **params)["results"]]
+
+
+def cite(record, source=None, **fields):
+    """A citation of `record`, quoting the start of a source."""
+    field = {
+        "Organisation": "organisation",
+        "OrganisationLink": "organisation_link",
+        "Person": "person",
+        "Position": "position",
+        "Agreement": "agreement",
+        "AgreementParty": "agreement_party",
+        "Commitment": "commitment",
+    }[type(record).__name__]
+    source = source or factories.SourceFactory()
+    return factories.CitationFactory(
+        **{"source": source, "organisation": None, field: record, **fields}
+    )
+
+
+def full_agreement(parties=2, **fields):
+    """An agreement with parties, a commitment per party, and evidence for each of them."""
+    agreement = factories.AgreementFactory(**fields)
+    source = factories.SourceFactory()
+    cite(agreement, source)
+    for _ in range(parties):
+        party = factories.AgreementPartyFactory(
+            agreement=agreement, signed_by=factories.PersonFactory()
+        )
+        cite(party, source)
+        cite(factories.CommitmentFactory(agreement=agreement, party=party.organisation), source)
+    return agreement
+
+
+def full_organisation(**fields):
+    organisation = factories.OrganisationFactory(**fields)
+    factories.OrganisationNameFactory(organisation=organisation)
+    factories.OrganisationLinkFactory(from_organisation=organisation)
+    factories.OrganisationLinkFactory(to_organisation=organisation)
+    factories.PositionFactory(organisation=organisation)
+    cite(organisation)
+    return organisation
+
+
+def full_person(**fields):
+    person = factories.PersonFactory(**fields)
+    factories.PositionFactory(person=person)
+    cite(person)
+    return person
+
+
+def full_commitment(**fields):
+    commitment = factories.CommitmentFactory(**fields)
+    cite(commitment)
+    return commitment
+
+
+def full_source(**fields):
+    source = factories.SourceFactory(**fields)
+    cite(factories.OrganisationFactory(), source)
+    return source
+
+
+ENDPOINTS = {
+    "organisations": full_organisation,
+    "people": full_person,
+    "agreements": full_agreement,
+    "commitments": full_commitment,
+    "sources": full_source,
+}
+
+
+def detail_url(endpoint, record):
+    key = record.pk if endpoint == "commitments" else record.slug
+    return f"{API}/{endpoint}/{key}/"
+
+
+# Access -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_reading_without_credentials_is_refused(anonymous, endpoint):
+    record = ENDPOINTS[endpoint]()
+    for url in (f"{API}/{endpoint}/", detail_url(endpoint, record)):
+        response = anonymous.get(url)
+        assert response.status_code == HTTPStatus.UNAUTHORIZED
+        assert response["WWW-Authenticate"] == "Token"
+        assert "credentials" in response.json()["detail"]
+
+
+def test_a_wrong_token_is_refused(anonymous):
+    anonymous.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    response = anonymous.get(f"{API}/agreements/")
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert response.json() == {"detail": "Invalid token."}
+
+
+def test_a_signed_in_user_reads_with_their_session(client, partner):
+    full_agreement()
+    client.force_login(partner)
+    response = client.get(f"{API}/agreements/")
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["count"] == 1
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_public_read_setting_opens_reading_to_anyone(anonymous, settings, endpoint):
+    settings.TRACKER_PUBLIC_READ = True
+    record = ENDPOINTS[endpoint]()
+    assert get_ok(anonymous, f"{API}/{endpoint}/")["count"] >= 1
+    get_ok(anonymous, detail_url(endpoint, record))
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_every_write_answers_405(api, endpoint, method):
+    record = ENDPOINTS[endpoint]()
+    for url in (f"{API}/{endpoint}/", detail_url(endpoint, record)):
+        response = getattr(api, method)(url, {"title": "changed"}, format="json")
+        assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+        assert method.upper() in response.json()["detail"]
+        assert "GET" in response["Allow"]
+
+
+def test_writes_answer_405_without_credentials_too(anonymous):
+    # No credentials would make a write work, so the answer does not suggest any.
+    response = anonymous.post(f"{API}/agreements/", {}, format="json")
+    assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+def test_anonymous_and_signed_in_clients_are_throttled(api, anonymous, settings):
+    settings.TRACKER_PUBLIC_READ = True
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": "3/minute"},
+    }
+    for client, allowed in ((anonymous, 2), (api, 3)):
+        for _ in range(allowed):
+            assert client.get(f"{API}/sources/").status_code == HTTPStatus.OK
+        response = client.get(f"{API}/sources/")
+        assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+        assert int(response["Retry-After"]) > 0
+        assert "throttled" in response.json()["detail"]
+
+
+# Representations ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_every_record_links_to_its_web_page(api, client, partner, endpoint):
+    record = ENDPOINTS[endpoint]()
+    listed = get_ok(api, f"{API}/{endpoint}/")["results"][0]
+    shown = get_ok(api, detail_url(endpoint, record))
+    expected = f"http://testserver{record.get_absolute_url()}"
+    assert listed["url"] == shown["url"] == expected
+    client.force_login(partner)
+    assert client.get(expected).status_code == HTTPStatus.OK
+
+
+def test_agreement_shows_parties_commitments_and_their_evidence(api):
+    source = factories.SourceFactory(slug="the-article", title="The article")
+    agreement = factories.AgreementFactory(
+        slug="the-accord",
+        title="The accord",
+        kind=AgreementKind.MEMORANDUM,
+        signed_on=datetime.date(2021, 12, 28),
+    )
+    cite(agreement, source, quote=" ".join(source.text.split()[:3]))
+    ministry = factories.OrganisationFactory(slug="ministry", name="Ministry")
+    cluster = factories.OrganisationFactory(slug="cluster", name="Cluster")
+    signer = factories.PersonFactory(slug="signer", name="A Signer")
+    party = factories.AgreementPartyFactory(
+        agreement=agreement, organisation=ministry, role=PartyRole.SIGNATORY, signed_by=signer
+    )
+    factories.AgreementPartyFactory(
+        agreement=agreement, organisation=cluster, role=PartyRole.PATRON
+    )
+    cite(party, source, quote=" ".join(source.text.split()[:4]))
+    commitment = factories.CommitmentFactory(
+        agreement=agreement,
+        party=ministry,
+        beneficiary=cluster,
+        description="Certify products.",
+        category=CommitmentCategory.CERTIFICATION,
+        due_on=datetime.date(2023, 6, 30),
+    )
+    cite(commitment, source, quote=" ".join(source.text.split()[:5]))
+
+    shown = get_ok(api, f"{API}/agreements/the-accord/")
+
+    words = source.text.split()
+
+    def evidence(n):
+        return [
+            {
+                "source": {"slug": "the-article", "title": "The article"},
+                "quote": " ".join(words[:n]),
+            }
+        ]
+
+    assert shown["slug"] == "the-accord"
+    assert shown["kind"] == "memorandum"
+    assert shown["signed_on"] == "2021-12-28"
+    assert shown["citations"] == evidence(3)
+    assert shown["parties"] == [
+        {
+            "organisation": {"slug": "cluster", "name": "Cluster"},
+            "role": "patron",
+            "signed_by": None,
+            "citations": [],
+        },
+        {
+            "organisation": {"slug": "ministry", "name": "Ministry"},
+            "role": "signatory",
+            "signed_by": {"slug": "signer", "name": "A Signer"},
+            "citations": evidence(4),
+        },
+    ]
+    assert shown["commitments"] == [
+        {
+            "id": commitment.pk,
+            "url": f"http://testserver/commitments/{commitment.pk}/",
+            "party": {"slug": "ministry", "name": "Ministry"},
+            "beneficiary": {"slug": "cluster", "name": "Cluster"},
+            "beneficiary_description": "",
+            "description": "Certify products.",
+            "category": "certification",
+            "status": "announced",
+            "due_on": "2023-06-30",
+            "met_on": None,
+            "citations": evidence(5),
+        }
+    ]
+    assert get_ok(api, f"{API}/agreements/")["results"] == [shown]
+
+
+def test_organisation_shows_other_names_links_current_people_and_evidence(api):
+    cluster = factories.OrganisationFactory(slug="cluster", name="Cluster", acronym="CM")
+    factories.OrganisationNameFactory(
+        organisation=cluster,
+        name="Cluster médical",
+        kind=NameKind.TRANSLATION,
+        language=Language.FRENCH,
+    )
+    member = factories.OrganisationFactory(slug="member", name="Member")
+    ministry = factories.OrganisationFactory(slug="ministry", name="Ministry")
+    factories.OrganisationLinkFactory(
+        from_organisation=member, to_organisation=cluster, kind=LinkKind.MEMBER_OF
+    )
+    factories.OrganisationLinkFactory(
+        from_organisation=cluster,
+        to_organisation=ministry,
+        kind=LinkKind.PARTNER_OF,
+        started_on=datetime.date(2020, 7, 1),
+    )
+    director = factories.PersonFactory(slug="director", name="Director")
+    former = factories.PersonFactory(slug="former", name="Former")
+    factories.PositionFactory(person=director, organisation=cluster, title="General director")
+    factories.PositionFactory(
+        person=former, organisation=cluster, title="Chair", ended_on=datetime.date(2020, 1, 1)
+    )
+    cite(cluster)
+
+    shown = get_ok(api, f"{API}/organisations/cluster/")
+
+    assert shown["acronym"] == "CM"
+    assert shown["other_names"] == [
+        {"name": "Cluster médical", "kind": "translation", "language": "fr"}
+    ]
+    assert shown["links"] == [
+        {
+            "direction": "outgoing",
+            "kind": "partner_of",
+            "organisation": {"slug": "ministry", "name": "Ministry"},
+            "started_on": "2020-07-01",
+            "ended_on": None,
+        },
+        {
+            "direction": "incoming",
+            "kind": "member_of",
+            "organisation": {"slug": "member", "name": "Member"},
+            "started_on": None,
+            "ended_on": None,
+        },
+    ]
+    assert shown["current_people"] == [
+        {
+            "person": {"slug": "director", "name": "Director"},
+            "title": "General director",
+            "started_on": None,
+        }
+    ]
+    assert len(shown["citations"]) == 1
+
+
+def test_person_shows_positions_past_and_present(api):
+    person = factories.PersonFactory(slug="someone")
+    factories.PositionFactory(person=person, organisation=factories.OrganisationFactory(name="A"))
+    factories.PositionFactory(
+        person=person,
+        organisation=factories.OrganisationFactory(name="B"),
+        ended_on=datetime.date(2021, 1, 1),
+    )
+    positions = get_ok(api, f"{API}/people/someone/")["positions"]
+    assert [(p["organisation"]["name"], p["current"], p["ended_on"]) for p in positions] == [
+        ("A", True, None),
+        ("B", False, "2021-01-01"),
+    ]
+
+
+def test_commitment_is_looked_up_by_id_and_names_its_agreement(api):
+    commitment = full_commitment(status=CommitmentStatus.MET, met_on=datetime.date(2022, 5, 1))
+    shown = get_ok(api, f"{API}/commitments/{commitment.pk}/")
+    assert shown["id"] == commitment.pk
+    assert shown["slug"] == commitment.slug
+    assert shown["agreement"] == {
+        "slug": commitment.agreement.slug,
+        "title": commitment.agreement.title,
+    }
+    assert shown["party"]["slug"] == commitment.party.slug
+    assert (shown["status"], shown["met_on"]) == ("met", "2022-05-01")
+    assert len(shown["citations"]) == 1
+
+
+def test_source_list_counts_quotes_and_detail_gives_text_and_what_each_quote_backs(api):
+    source = factories.SourceFactory(slug="article")
+    organisation = factories.OrganisationFactory(name="Cluster")
+    cite(organisation, source)
+    commitment = factories.CommitmentFactory()
+    cite(commitment, source)
+
+    listed = get_ok(api, f"{API}/sources/")["results"][0]
+    assert listed["citation_count"] == 2
+    assert "text" not in listed
+
+    shown = get_ok(api, f"{API}/sources/article/")
+    assert shown["text"] == source.text
+    assert {(q["supports"], q["record_url"]) for q in shown["quotes"]} == {
+        ("organisation", f"http://testserver{organisation.get_absolute_url()}"),
+        ("commitment", f"http://testserver{commitment.get_absolute_url()}"),
+    }
+    assert all(q["quote"] in source.text for q in shown["quotes"])
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_unknown_record_answers_404_in_json(api, endpoint):
+    key = "999999" if endpoint == "commitments" else "no-such-record"
+    response = api.get(f"{API}/{endpoint}/{key}/")
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert "matches the given query" in response.json()["detail"]
+
+
+def test_unknown_address_under_the_api_answers_404_in_json(api):
+    for url in (f"{API}/treaties/", f"{API}/commitments/not-a-number/"):
+        response = api.get(url)
+        assert response.status_code == HTTPStatus.NOT_FOUND
+        assert response.json() == {"detail": f"There is no API endpoint at {url}."}
+
+
+def test_api_root_lists_the_endpoints(api):
+    root = get_ok(api, f"{API}/")
+    assert set(root) == set(ENDPOINTS)
+    assert root["agreements"] == "http://testserver/api/v1/agreements/"
+
+
+# Filters: one test per filter, asserting what it returns -----------------------------------
+
+
+def test_organisations_q_ignores_case_and_accents_and_matches_other_names(api):
+    ministry = factories.OrganisationFactory(name="Ministère de la Santé", slug="sante")
+    factories.OrganisationNameFactory(organisation=ministry, name="Ministry of Health")
+    factories.OrganisationFactory(name="Ministère de l'Industrie", slug="industrie")
+    assert slugs(api, f"{API}/organisations/", q="MINISTERE sante") == ["sante"]
+    assert slugs(api, f"{API}/organisations/", q="ministry of health") == ["sante"]
+
+
+def test_organisations_kind(api):
+    factories.OrganisationFactory(slug="cluster", kind=OrganisationKind.CLUSTER)
+    factories.OrganisationFactory(slug="company", kind=OrganisationKind.COMPANY)
+    factories.OrganisationFactory(slug="ministry", kind=OrganisationKind.MINISTRY)
+    assert slugs(api, f"{API}/organisations/", kind="cluster") == ["cluster"]
+    assert sorted(slugs(api, f"{API}/organisations/", kind=["cluster", "ministry"])) == [
+        "cluster",
+        "ministry",
+    ]
+
+
+def test_organisations_country(api):
+    factories.OrganisationFactory(slug="moroccan", country="MA")
+    factories.OrganisationFactory(slug="french", country="FR")
+    assert slugs(api, f"{API}/organisations/", country="fr") == ["french"]
+
+
+def test_organisations_party_to(api):
+    agreement = full_agreement(parties=2)
+    factories.OrganisationFactory(slug="outsider")
+    parties = sorted(party.organisation.slug for party in agreement.parties.all())
+    assert sorted(slugs(api, f"{API}/organisations/", party_to=agreement.slug)) == parties
+
+
+def test_organisations_related_to(api):
+    hub = factories.OrganisationFactory(slug="hub")
+    member = factories.OrganisationFactory(slug="member")
+    factories.OrganisationLinkFactory(from_organisation=member, to_organisation=hub)
+    co_signatory = factories.OrganisationFactory(slug="co-signatory")
+    agreement = factories.AgreementFactory()
+    factories.AgreementPartyFactory(agreement=agreement, organisation=hub)
+    factories.AgreementPartyFactory(agreement=agreement, organisation=co_signatory)
+    factories.OrganisationFactory(slug="stranger")
+    assert sorted(slugs(api, f"{API}/organisations/", related_to="hub")) == [
+        "co-signatory",
+        "member",
+    ]
+
+
+def test_organisations_ordering(api):
+    for name in ("Beta", "Alpha", "Gamma"):
+        factories.OrganisationFactory(name=name, slug=name.lower())
+    assert slugs(api, f"{API}/organisations/") == ["alpha", "beta", "gamma"]
+    assert slugs(api, f"{API}/organisations/", ordering="-name") == ["gamma", "beta", "alpha"]
+
+
+def test_people_q(api):
+    factories.PersonFactory(name="Mounir Idder", slug="mounir")
+    factories.PersonFactory(name="Someone Else", slug="else")
+    assert slugs(api, f"{API}/people/", q="IDDER") == ["mounir"]
+
+
+def test_people_organisation(api):
+    cluster = factories.OrganisationFactory(slug="cluster")
+    person = factories.PersonFactory(slug="member-of-cluster")
+    factories.PositionFactory(person=person, organisation=cluster, title="Director")
+    factories.PositionFactory(person=person, organisation=cluster, title="Founder")
+    factories.PositionFactory(person=factories.PersonFactory(slug="elsewhere"))
+    assert slugs(api, f"{API}/people/", organisation="cluster") == ["member-of-cluster"]
+
+
+def test_people_ordering(api):
+    for name in ("Zoe", "Adam"):
+        factories.PersonFactory(name=name, slug=name.lower())
+    assert slugs(api, f"{API}/people/", ordering="-name") == ["zoe", "adam"]
+
+
+def test_agreements_q_matches_title_and_party_names(api):
+    factories.AgreementFactory(slug="ventilators", title="Accord sur les respirateurs")
+    other = factories.AgreementFactory(slug="other", title="Something else")
+    factories.AgreementPartyFactory(
+        agreement=other, organisation=factories.OrganisationFactory(name="Santé Groupe")
+    )
+    assert slugs(api, f"{API}/agreements/", q="RESPIRATEURS") == ["ventilators"]
+    assert slugs(api, f"{API}/agreements/", q="sante groupe") == ["other"]
+
+
+def test_agreements_party(api):
+    ministry = factories.OrganisationFactory(slug="ministry")
+    with_ministry = factories.AgreementFactory(slug="with-ministry")
+    factories.AgreementPartyFactory(agreement=with_ministry, organisation=ministry)
+    full_agreement(slug="without")
+    assert slugs(api, f"{API}/agreements/", party="ministry") == ["with-ministry"]
+
+
+def test_agreements_party_repeated_means_between_all_of_them(api):
+    ministry = factories.OrganisationFactory(slug="ministry")
+    cluster = factories.OrganisationFactory(slug="cluster")
+    both = factories.AgreementFactory(slug="both")
+    only_ministry = factories.AgreementFactory(slug="only-ministry")
+    for agreement, organisation in ((both, ministry), (both, cluster), (only_ministry, ministry)):
+        factories.AgreementPartyFactory(agreement=agreement, organisation=organisation)
+    assert slugs(api, f"{API}/agreements/", party=["ministry", "cluster"]) == ["both"]
+
+
+def test_agreements_kind(api):
+    factories.AgreementFactory(slug="memo", kind=AgreementKind.MEMORANDUM)
+    factories.AgreementFactory(slug="contract", kind=AgreementKind.CONTRACT)
+    assert slugs(api, f"{API}/agreements/", kind="memorandum") == ["memo"]
+
+
+def test_agreements_status(api):
+    factories.AgreementFactory(slug="announced", status=AgreementStatus.ANNOUNCED)
+    factories.AgreementFactory(slug="signed", status=AgreementStatus.SIGNED)
+    assert slugs(api, f"{API}/agreements/", status="announced") == ["announced"]
+
+
+@pytest.fixture
+def three_dates():
+    for day in (27, 28, 29):
+        factories.AgreementFactory(slug=f"dec-{day}", signed_on=datetime.date(2021, 12, day))
+
+
+def test_agreements_signed_after_is_inclusive(api, three_dates):
+    assert slugs(api, f"{API}/agreements/", signed_after="2021-12-28") == ["dec-29", "dec-28"]
+
+
+def test_agreements_signed_before_is_inclusive(api, three_dates):
+    assert slugs(api, f"{API}/agreements/", signed_before="2021-12-28") == ["dec-28", "dec-27"]
+
+
+def test_agreements_source_finds_agreements_cited_directly_or_through_parties_and_commitments(api):
+    article = factories.SourceFactory(slug="article")
+    cited_itself = factories.AgreementFactory(slug="cited-itself")
+    cite(cited_itself, article)
+    through_party = factories.AgreementPartyFactory(
+        agreement=factories.AgreementFactory(slug="party")
+    )
+    cite(through_party, article)
+    cite(
+        factories.CommitmentFactory(agreement=factories.AgreementFactory(slug="commitment")),
+        article,
+    )
+    full_agreement(slug="elsewhere")
+    assert sorted(slugs(api, f"{API}/agreements/", source="article")) == [
+        "cited-itself",
+        "commitment",
+        "party",
+    ]
+
+
+def test_agreements_commitment_status(api):
+    factories.CommitmentFactory(
+        agreement=factories.AgreementFactory(slug="kept"), status=CommitmentStatus.MET
+    )
+    factories.CommitmentFactory(agreement=factories.AgreementFactory(slug="pending"))
+    assert slugs(api, f"{API}/agreements/", commitment_status="met") == ["kept"]
+
+
+def test_agreements_ordering(api, three_dates):
+    assert slugs(api, f"{API}/agreements/") == ["dec-29", "dec-28", "dec-27"]
+    assert slugs(api, f"{API}/agreements/", ordering="signed_on") == ["dec-27", "dec-28", "dec-29"]
+
+
+def test_agreements_ordering_by_title(api):
+    for title in ("Beta", "Alpha"):
+        factories.AgreementFactory(slug=title.lower(), title=title)
+    assert slugs(api, f"{API}/agreements/", ordering="title") == ["alpha", "beta"]
+    assert slugs(api, f"{API}/agreements/", ordering="-title") == ["beta", "alpha"]
+
+
+def test_commitments_q(api):
+    wanted = factories.CommitmentFactory(description="Certifier les produits via IMANOR")
+    factories.CommitmentFactory(description="Passer des commandes")
+    assert ids(api, f"{API}/commitments/", q="imanor") == [wanted.pk]
+
+
+def test_commitments_agreement(api):
+    wanted = factories.CommitmentFactory(agreement=factories.AgreementFactory(slug="accord"))
+    factories.CommitmentFactory()
+    assert ids(api, f"{API}/commitments/", agreement="accord") == [wanted.pk]
+
+
+def test_commitments_party(api):
+    wanted = factories.CommitmentFactory(party=factories.OrganisationFactory(slug="amgs"))
+    factories.CommitmentFactory()
+    assert ids(api, f"{API}/commitments/", party="amgs") == [wanted.pk]
+
+
+def test_commitments_category(api):
+    wanted = factories.CommitmentFactory(category=CommitmentCategory.PROCUREMENT)
+    factories.CommitmentFactory(category=CommitmentCategory.SUPPORT)
+    assert ids(api, f"{API}/commitments/", category="procurement") == [wanted.pk]
+
+
+def test_commitments_status(api):
+    wanted = factories.CommitmentFactory(status=CommitmentStatus.NOT_MET)
+    factories.CommitmentFactory(status=CommitmentStatus.ANNOUNCED)
+    assert ids(api, f"{API}/commitments/", status="not_met") == [wanted.pk]
+
+
+def test_commitments_due_before_is_inclusive(api):
+    wanted = factories.CommitmentFactory(due_on=datetime.date(2022, 6, 30))
+    factories.CommitmentFactory(due_on=datetime.date(2022, 7, 1))
+    factories.CommitmentFactory(due_on=None)
+    assert ids(api, f"{API}/commitments/", due_before="2022-06-30") == [wanted.pk]
+
+
+def test_commitments_overdue(api):
+    late = factories.CommitmentFactory(due_on=TODAY - datetime.timedelta(days=1))
+    met_late = factories.CommitmentFactory(
+        due_on=TODAY - datetime.timedelta(days=1), status=CommitmentStatus.MET
+    )
+    not_yet = factories.CommitmentFactory(due_on=TODAY + datetime.timedelta(days=1))
+    assert ids(api, f"{API}/commitments/", overdue="true") == [late.pk]
+    assert sorted(ids(api, f"{API}/commitments/", overdue="false")) == sorted(
+        [met_late.pk, not_yet.pk]
+    )
+
+
+def test_commitments_ordering(api):
+    later = factories.CommitmentFactory(due_on=datetime.date(2024, 1, 1))
+    sooner = factories.CommitmentFactory(due_on=datetime.date(2023, 1, 1))
+    assert ids(api, f"{API}/commitments/", ordering="due_on") == [sooner.pk, later.pk]
+    assert ids(api, f"{API}/commitments/", ordering="-due_on") == [later.pk, sooner.pk]
+
+
+def test_sources_q(api):
+    factories.SourceFactory(slug="ventilators", title="Des respirateurs marocains")
+    factories.SourceFactory(slug="other", title="Autre chose", text="Rien à voir.")
+    assert slugs(api, f"{API}/sources/", q="RESPIRATEURS") == ["ventilators"]
+
+
+def test_sources_language(api):
+    factories.SourceFactory(slug="english", language=Language.ENGLISH)
+    factories.SourceFactory(slug="french", language=Language.FRENCH)
+    assert slugs(api, f"{API}/sources/", language="en") == ["english"]
+
+
+def test_sources_ordering(api):
+    factories.SourceFactory(slug="older", published_on=datetime.date(2020, 1, 1))
+    factories.SourceFactory(slug="newer", published_on=datetime.date(2022, 1, 1))
+    assert slugs(api, f"{API}/sources/") == ["newer", "older"]
+    assert slugs(api, f"{API}/sources/", ordering="published_on") == ["older", "newer"]
+
+
+# Pagination ---------------------------------------------------------------------------------
+
+
+def test_pagination_gives_count_and_links(api):
+    for number in range(5):
+        factories.SourceFactory(slug=f"source-{number}", title=f"Source {number}")
+    first = get_ok(api, f"{API}/sources/", page_size=2, ordering="title")
+    assert first["count"] == 5
+    assert [s["slug"] for s in first["results"]] == ["source-0", "source-1"]
+    assert first["previous"] is None
+    assert first["next"] == "http://testserver/api/v1/sources/?ordering=title&page=2&page_size=2"
+    last = get_ok(api, f"{API}/sources/", page_size=2, ordering="title", page=3)
+    assert [s["slug"] for s in last["results"]] == ["source-4"]
+    assert last["next"] is None
+    assert last["previous"].endswith("page=2&page_size=2")
+
+
+def test_default_page_size_is_50_and_200_is_allowed(api):
+    factories.SourceFactory.create_batch(51)
+    assert len(get_ok(api, f"{API}/sources/")["results"]) == 50
+    assert len(get_ok(api, f"{API}/sources/", page_size=200)["results"]) == 51
+
+
+def test_page_out_of_range_answers_404_with_a_message(api):
+    factories.SourceFactory.create_batch(3)
+    response = api.get(f"{API}/sources/", {"page": 3, "page_size": 2})
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response.json() == {
+        "detail": "Page 3 does not exist: there are 2 page(s) of 2 result(s)."
+    }
+
+
+def test_an_empty_list_is_one_empty_page(api):
+    assert get_ok(api, f"{API}/agreements/") == {
+        "count": 0,
+        "next": None,
+        "previous": None,
+        "results": [],
+    }
+
+
+# Bad input ----------------------------------------------------------------------------------
+
+BAD_PARAMETERS = [
+    ("agreements", {"party": "no-such-organisation"}, "party", "not one of the available choices"),
+    ("agreements", {"source": "no-such-source"}, "source", "not one of the available choices"),
+    ("organisations", {"party_to": "no-such-agreement"}, "party_to", "not one of the available"),
+    ("organisations", {"related_to": "nobody"}, "related_to", "not one of the available"),
+    ("people", {"organisation": "nobody"}, "organisation", "not one of the available"),
+    ("commitments", {"agreement": "nothing"}, "agreement", "not one of the available"),
+    ("commitments", {"party": "nobody"}, "party", "not one of the available"),
+    ("agreements", {"signed_after": "28/12/2021"}, "signed_after", "valid date"),
+    ("agreements", {"signed_before": "2021-02-30"}, "signed_before", "valid date"),
+    ("commitments", {"due_before": "soon"}, "due_before", "valid date"),
+    ("agreements", {"kind": "treaty"}, "kind", "treaty is not one of the available choices"),
+    ("agreements", {"status": "done"}, "status", "not one of the available choices"),
+    ("commitments", {"status": "done"}, "status", "not one of the available choices"),
+    ("commitments", {"category": "gifts"}, "category", "not one of the available choices"),
+    ("organisations", {"kind": "spaceship"}, "kind", "not one of the available choices"),
+    ("sources", {"language": "klingon"}, "language", "not one of the available choices"),
+    ("commitments", {"overdue": "maybe"}, "overdue", "true or false"),
+    ("agreements", {"ordering": "price"}, "ordering", "not one of the available choices"),
+    ("agreements", {"q": "nul\x00byte"}, "q", "Null characters"),
+    ("agreements", {"page_size": "201"}, "page_size", "from 1 to 200, not '201'"),
+    ("agreements", {"page_size": "0"}, "page_size", "from 1 to 200"),
+    ("agreements", {"page_size": "many"}, "page_size", "whole number"),
+    ("agreements", {"page": "last"}, "page", "whole number"),
+    ("agreements", {"page": ""}, "page", "whole number"),
+    ("agreements", {"signed_after": ""}, "signed_after", "Empty value"),
+    ("sources", {"ordering": ""}, "ordering", "Empty value"),
+    ("sources", {"ordering": "title,"}, "ordering", "Empty value"),
+    ("agreements", {"party": ""}, "party", "Empty value"),
+    ("agreements", {"page": "-1"}, "page", "whole number"),
+    (
+        "agreements",
+        {"partie": "amgs"},
+        "partie",
+        "Unknown parameter; this endpoint accepts: q, party",
+    ),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "params", "name", "message"), BAD_PARAMETERS)
+def test_bad_parameter_answers_400_naming_it(api, endpoint, params, name, message):
+    response = api.get(f"{API}/{endpoint}/", params)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    body = response.json()
+    assert body["detail"] == f"Invalid parameter: {name}."
+    assert message in " ".join(body["errors"][name])
+
+
+def test_empty_free_text_is_no_filter(api):
+    full_agreement()
+    assert get_ok(api, f"{API}/agreements/", q="")["count"] == 1
+
+
+def test_page_size_over_the_cap_is_refused_not_clamped(api):
+    factories.SourceFactory.create_batch(3)
+    assert api.get(f"{API}/sources/", {"page_size": 500}).status_code == HTTPStatus.BAD_REQUEST
+
+
+def test_detail_takes_no_parameters(api):
+    agreement = full_agreement()
+    response = api.get(f"{API}/agreements/{agreement.slug}/", {"kind": "other"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "no parameters" in response.json()["errors"]["kind"][0]
+
+
+# Queries: bounded, and the same for one row as for fifty -----------------------------------
+
+LIST_QUERIES = {
+    # token, count, page, then one per kind of nested row
+    "organisations": 8,
+    "people": 5,
+    "agreements": 8,
+    "commitments": 4,
+    "sources": 3,
+}
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_list_queries_do_not_grow_with_rows(api, endpoint, django_assert_max_num_queries):
+    for _ in range(50):
+        ENDPOINTS[endpoint]()
+    counts = []
+    for page_size in (1, 50):
+        with django_assert_max_num_queries(LIST_QUERIES[endpoint]) as captured:
+            body = get_ok(api, f"{API}/{endpoint}/", page_size=page_size)
+        assert len(body["results"]) == page_size
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_detail_queries_are_bounded(api, endpoint, django_assert_max_num_queries):
+    record = ENDPOINTS[endpoint]()
+    # token, the record, then one per kind of nested row
+    with django_assert_max_num_queries(LIST_QUERIES[endpoint]):
+        get_ok(api, detail_url(endpoint, record))
+
+
+def test_filtered_agreement_list_queries_do_not_grow_with_rows(api):
+    ministry = factories.OrganisationFactory(slug="ministry")
+    for _ in range(50):
+        factories.AgreementPartyFactory(agreement=full_agreement(), organisation=ministry)
+    params = {"party": "ministry", "q": "agreement", "signed_before": TODAY.isoformat()}
+    counts = []
+    for page_size in (1, 50):
+        with CaptureQueriesContext(connection) as captured:
+            get_ok(api, f"{API}/agreements/", page_size=page_size, **params)
+        counts.append(len(captured))
+    assert counts[0] == counts[1] <= LIST_QUERIES["agreements"] + 1  # + the party lookup
+
+
+# The article data ------------------------------------------------------------------------
+
+
+def test_the_28_december_2021_accord_lists_its_four_parties(api, article_data):
+    accord = get_ok(api, f"{API}/agreements/{ACCORD}/")
+    assert accord["signed_on"] == "2021-12-28"
+    assert sorted(party["organisation"]["slug"] for party in accord["parties"]) == [
+        "amgs",
+        "ministere-industrie-commerce",
+        "ministere-sante-protection-sociale",
+        "mmi-cluster",
+    ]
+
+
+def test_one_request_tells_what_each_party_promised_and_which_sentence_says_so(api, article_data):
+    accord = get_ok(api, f"{API}/agreements/{ACCORD}/")
+    promised = {}
+    for commitment in accord["commitments"]:
+        assert commitment["citations"], commitment["description"]
+        promised.setdefault(commitment["party"]["slug"], []).append(commitment)
+    assert set(promised) == {
+        "amgs",
+        "ministere-industrie-commerce",
+        "ministere-sante-protection-sociale",
+        "mmi-cluster",
+    }
+    texts = {source["slug"]: source for source in get_ok(api, f"{API}/sources/")["results"]}
+    for commitments in promised.values():
+        for commitment in commitments:
+            for citation in commitment["citations"]:
+                assert citation["source"]["slug"] in texts
+                article = get_ok(api, f"{API}/sources/{citation['source']['slug']}/")["text"]
+                assert " ".join(citation["quote"].split()) in " ".join(article.split())
+
+
+def test_searching_ministere_de_la_sante_finds_the_ministry_of_health(api, article_data):
+    found = slugs(api, f"{API}/organisations/", q="ministere de la sante")
+    assert "ministere-sante-protection-sociale" in found
+    assert "ministere-industrie-commerce" not in found
+
+
+def test_agreements_between_the_two_ministries(api, article_data):
+    found = slugs(
+        api,
+        f"{API}/agreements/",
+        party=["ministere-industrie-commerce", "ministere-sante-protection-sociale"],
+    )
+    assert ACCORD in found
+
+
+# Tokens -------------------------------------------------------------------------------------
+
+
+def run_issue_token(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("issue_token", *args, stdout=out, stderr=err)
+    return out.getvalue().strip(), err.getvalue()
+
+
+def test_issue_token_prints_a_working_token_and_the_same_one_again(partner, anonymous):
+    key, message = run_issue_token("partner")
+    assert "Issued a new token" in message
+    assert run_issue_token("partner")[0] == key
+    anonymous.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert anonymous.get(f"{API}/agreements/").status_code == HTTPStatus.OK
+
+
+def test_issue_token_rotate_revokes_the_old_token(partner, anonymous):
+    old, _ = run_issue_token("partner")
+    new, _ = run_issue_token("partner", "--rotate")
+    assert new != old
+    anonymous.credentials(HTTP_AUTHORIZATION=f"Token {old}")
+    assert anonymous.get(f"{API}/agreements/").status_code == HTTPStatus.UNAUTHORIZED
+
+
+def test_issue_token_for_an_unknown_user_says_how_to_create_one(db):
+    with pytest.raises(CommandError, match="--create"):
+        run_issue_token("nobody")
+
+
+def test_issue_token_create_makes_a_read_only_account(django_user_model, anonymous):
+    key, message = run_issue_token("analyst", "--create")
+    analyst = django_user_model.objects.get(username="analyst")
+    assert not analyst.has_usable_password()
+    assert not analyst.is_staff
+    anonymous.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert anonymous.get(f"{API}/sources/").status_code == HTTPStatus.OK
+
+
+def test_tokens_are_issued_in_the_admin(admin_client, partner):
+    response = admin_client.post(
+        "/admin/authtoken/tokenproxy/add/", {"user": partner.pk}, follow=True
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert Token.objects.filter(user=partner).exists()

@@ -1,0 +1,46 @@
+import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import ValidationError
+
+PAGING_PARAMETERS = ("page", "page_size")
+BOOLEAN_VALUES = {"true", "false", "True", "False"}
+
+
+class FilterBackend(DjangoFilterBackend):
+    """The models' FilterSets (tracker/filters.py), strict about what a client sends.
+
+    A misspelt parameter (`?partie=amgs`) would otherwise be ignored and answer every
+    record, and a boolean such as `overdue=maybe` or an empty date (`signed_after=`) would be
+    read as "no filter": all answer 400 naming the parameter. Only free text (`q`, `country`)
+    may be empty.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        listing = getattr(view, "action", None) == "list"
+        accepted = (*filterset_class.base_filters, *PAGING_PARAMETERS) if listing else ()
+        errors = {}
+        for name in request.query_params:
+            if name not in accepted:
+                errors[name] = [
+                    "Unknown parameter; this endpoint accepts: "
+                    + (", ".join(accepted) if accepted else "no parameters")
+                    + "."
+                ]
+        if listing:
+            for name, filter_ in filterset_class.base_filters.items():
+                values = request.query_params.getlist(name)
+                if isinstance(filter_, django_filters.filters.BaseCSVFilter):
+                    # "ordering=," would otherwise clear the order: pages would overlap.
+                    values = [item for value in values for item in value.split(",")]
+                if "" in values and not isinstance(filter_, django_filters.CharFilter):
+                    errors[name] = ["Empty value: give one, or leave the parameter out."]
+                elif isinstance(filter_, django_filters.BooleanFilter):
+                    for value in values:
+                        if value not in BOOLEAN_VALUES:
+                            errors[name] = [f"Must be true or false, not {value!r}."]
+        if errors:
+            raise ValidationError(errors)
+        if not listing:
+            return queryset
+        return super().filter_queryset(request, queryset, view)

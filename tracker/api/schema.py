@@ -1,0 +1,76 @@
+import django_filters
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension, _NoHint
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What was wrong, in words.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="For bad parameters: each parameter's name and what was wrong with it.",
+    )
+
+
+ERRORS = {
+    "400": "A parameter is unknown or has a bad value (an unknown slug, a malformed date, "
+    "a choice that does not exist, a page size over 200); `errors` names it.",
+    "401": "No credentials, or bad ones: send `Authorization: Token <key>` or sign in "
+    "(unless the deployment opens public read).",
+    "429": "Too many requests; the `Retry-After` header says when to try again.",
+}
+NOT_FOUND = {
+    "list": "The page asked for is past the last page.",
+    "retrieve": "No record has this identifier.",
+}
+
+
+class TrackerAutoSchema(AutoSchema):
+    """Documents the errors every read operation can answer, so clients and fuzzers know them."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if self.method != "GET":
+            return responses
+        codes = dict(ERRORS)
+        action = getattr(self.view, "action", None)
+        if action in NOT_FOUND:
+            codes["404"] = NOT_FOUND[action]
+        for code, description in sorted(codes.items()):
+            responses.setdefault(
+                code,
+                self._get_response_for_code(
+                    OpenApiResponse(response=ErrorSerializer, description=description), code
+                ),
+            )
+        return responses
+
+
+class FilterExtension(DjangoFilterExtension):
+    """A filter with its own method takes slugs or words: document it as a string.
+
+    drf-spectacular looks for a type hint on a `value` argument of the method; the FilterSets
+    name that argument after what it holds (`agreement`, `organisations`), which reads better.
+    """
+
+    target_class = "tracker.api.filters.FilterBackend"
+    priority = 1
+
+    def _get_field_description(self, filter_field, description):
+        description = super()._get_field_description(filter_field, description)
+        if getattr(filter_field, "extra", {}).get("to_field_name") == "slug":
+            model = filter_field.queryset.model._meta.verbose_name
+            description = f"{description} ({model} slug"
+            if isinstance(filter_field, django_filters.ModelMultipleChoiceFilter):
+                description += "; repeat the parameter for several"
+            description += "; an unknown slug answers 400)."
+        return description
+
+    def _get_filter_method_hint(self, filter_method):
+        hint = super()._get_filter_method_hint(filter_method)
+        if hint is _NoHint and filter_method is not None:
+            return OpenApiTypes.STR
+        return hint

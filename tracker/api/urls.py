@@ -1,0 +1,28 @@
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from . import views
+from .exceptions import not_found
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("organisations", views.OrganisationViewSet, basename="organisation")
+router.register("people", views.PersonViewSet, basename="person")
+router.register("agreements", views.AgreementViewSet, basename="agreement")
+router.register("commitments", views.CommitmentViewSet, basename="commitment")
+router.register("sources", views.SourceViewSet, basename="source")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="api:schema", template_name="tracker/api/redoc.html"),
+        name="redoc",
+    ),
+    *router.urls,
+    # Only addresses ending in a slash: others get Django's usual redirect to add one.
+    re_path(r"^[\s\S]*/$", not_found),
+]

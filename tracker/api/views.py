@@ -1,0 +1,121 @@
+"""Read-only endpoints: each is a queryset, a serializer and the model's FilterSet."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import viewsets
+
+from .. import filters
+from . import loading, serializers
+
+SLUG_PATTERN = "[-a-zA-Z0-9_]+"
+
+
+def slug_parameter(record):
+    return OpenApiParameter(
+        "slug",
+        OpenApiTypes.STR,
+        OpenApiParameter.PATH,
+        description=f"The {record}'s slug.",
+        pattern=f"^{SLUG_PATTERN}$",
+    )
+
+
+def read_only(record, plural):
+    return extend_schema_view(
+        list=extend_schema(summary=f"List {plural}"),
+        retrieve=extend_schema(summary=f"One {record}", parameters=[slug_parameter(record)]),
+    )
+
+
+class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    """List and detail; what the records show inside them is loaded by `load_related`."""
+
+    def load_related(self, records):
+        raise NotImplementedError
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        self.load_related(page)
+        return page
+
+    def get_object(self):
+        record = super().get_object()
+        self.load_related([record])
+        return record
+
+
+class RecordViewSet(ReadOnlyViewSet):
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
+
+
+@read_only("organisation", "organisations")
+class OrganisationViewSet(RecordViewSet):
+    """Ministries, agencies, clusters, companies…, with their other names, their ties to other
+    organisations and the people who act for them now."""
+
+    queryset = loading.organisations()
+    load_related = staticmethod(loading.load_organisations)
+    serializer_class = serializers.OrganisationSerializer
+    filterset_class = filters.OrganisationFilterSet
+
+
+@read_only("person", "people")
+class PersonViewSet(RecordViewSet):
+    """People who act or speak for organisations, with their positions."""
+
+    queryset = loading.people()
+    load_related = staticmethod(loading.load_people)
+    serializer_class = serializers.PersonSerializer
+    filterset_class = filters.PersonFilterSet
+
+
+@read_only("agreement", "agreements")
+class AgreementViewSet(RecordViewSet):
+    """Agreements with their parties and roles, what each party committed to, and the quotes
+    that say so."""
+
+    queryset = loading.agreements()
+    load_related = staticmethod(loading.load_agreements)
+    serializer_class = serializers.AgreementSerializer
+    filterset_class = filters.AgreementFilterSet
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List commitments"),
+    retrieve=extend_schema(summary="One commitment"),
+)
+class CommitmentViewSet(ReadOnlyViewSet):
+    """What each party undertook in an agreement, and what became of it."""
+
+    queryset = loading.commitments()
+    load_related = staticmethod(loading.load_commitments)
+    serializer_class = serializers.CommitmentSerializer
+    filterset_class = filters.CommitmentFilterSet
+    lookup_field = "pk"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = "[0-9]+"
+
+
+@read_only("source", "sources")
+class SourceViewSet(RecordViewSet):
+    """The articles facts are taken from. One source also gives its full text and every quote
+    taken from it, with the record each quote backs."""
+
+    queryset = loading.sources()
+    serializer_class = serializers.SourceSerializer
+    filterset_class = filters.SourceFilterSet
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return loading.source_details()
+        return super().get_queryset()
+
+    def load_related(self, records):
+        if self.action == "retrieve":
+            loading.load_source_details(records)
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.SourceDetailSerializer
+        return serializers.SourceSerializer
