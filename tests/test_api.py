@@ -3,6 +3,7 @@ import io
 from http import HTTPStatus
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -799,25 +800,39 @@ LIST_QUERIES = {
 }
 
 
+def record_queries(captured):
+    """The queries that read tracker data, without the throttle's: its counters live in the
+    cache, a database table by default (written in a savepoint of its own)."""
+    table = settings.CACHES["default"].get("LOCATION", "")
+    return [
+        query
+        for query in captured.captured_queries
+        if table not in query["sql"] and "SAVEPOINT" not in query["sql"]
+    ]
+
+
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_list_queries_do_not_grow_with_rows(api, endpoint, django_assert_max_num_queries):
+def test_list_queries_do_not_grow_with_rows(api, endpoint):
     for _ in range(50):
         ENDPOINTS[endpoint]()
-    counts = []
+    counts, totals = [], []
     for page_size in (1, 50):
-        with django_assert_max_num_queries(LIST_QUERIES[endpoint]) as captured:
+        with CaptureQueriesContext(connection) as captured:
             body = get_ok(api, f"{API}/{endpoint}/", page_size=page_size)
         assert len(body["results"]) == page_size
-        counts.append(len(captured))
-    assert counts[0] == counts[1]
+        counts.append(len(record_queries(captured)))
+        totals.append(len(captured))
+    assert counts[0] == counts[1] <= LIST_QUERIES[endpoint]
+    assert totals[0] == totals[1]
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_detail_queries_are_bounded(api, endpoint, django_assert_max_num_queries):
+def test_detail_queries_are_bounded(api, endpoint):
     record = ENDPOINTS[endpoint]()
     # token, the record, then one per kind of nested row
-    with django_assert_max_num_queries(LIST_QUERIES[endpoint]):
+    with CaptureQueriesContext(connection) as captured:
         get_ok(api, detail_url(endpoint, record))
+    assert len(record_queries(captured)) <= LIST_QUERIES[endpoint]
 
 
 def test_filtered_agreement_list_queries_do_not_grow_with_rows(api):
@@ -829,7 +844,7 @@ def test_filtered_agreement_list_queries_do_not_grow_with_rows(api):
     for page_size in (1, 50):
         with CaptureQueriesContext(connection) as captured:
             get_ok(api, f"{API}/agreements/", page_size=page_size, **params)
-        counts.append(len(captured))
+        counts.append(len(record_queries(captured)))
     assert counts[0] == counts[1] <= LIST_QUERIES["agreements"] + 1  # + the party lookup
 
 

@@ -1,9 +1,10 @@
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from . import views
 from .exceptions import not_found
+from .schema_view import SchemaView
 
 app_name = "api"
 
@@ -15,11 +16,18 @@ router.register("commitments", views.CommitmentViewSet, basename="commitment")
 router.register("sources", views.SourceViewSet, basename="source")
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    # The docs pages are static pages around the schema: public and not throttled, like it.
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api:schema", throttle_classes=()),
+        name="docs",
+    ),
     path(
         "redoc/",
-        SpectacularRedocView.as_view(url_name="api:schema", template_name="tracker/api/redoc.html"),
+        SpectacularRedocView.as_view(
+            url_name="api:schema", template_name="tracker/api/redoc.html", throttle_classes=()
+        ),
         name="redoc",
     ),
     *router.urls,
