@@ -12,6 +12,8 @@ import hypothesis
 import pytest
 import schemathesis
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -50,7 +52,19 @@ def test_docs_are_served_from_the_application_not_a_cdn(client):
 
 
 @pytest.fixture
-def api_token(article_data, django_user_model, settings):
+def keep_the_test_connection():
+    """Requests go through the WSGI application itself, whose end-of-request handler closes a
+    connection caught inside a transaction, as the test's is; Django's test client unhooks
+    that handler the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_token(article_data, django_user_model, settings, keep_the_test_connection):
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost", "testserver"]
     # The fuzzer sends more requests in a minute than a partner is allowed to.
     settings.REST_FRAMEWORK = {

@@ -3,6 +3,7 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from tests.test_generate_data import generate
 
@@ -13,7 +14,7 @@ def test_benchmark_measures_every_face_and_prints_its_table():
     out = io.StringIO()
     call_command("benchmark", repeats=2, faces="api,ui,admin,search", stdout=out)
     table = out.getvalue()
-    assert "Database: SQLite" in table
+    assert f"Database: {connection.display_name}" in table
     for target in (
         "agreements list",
         "organisation changelist",
