@@ -363,7 +363,7 @@ def test_agreement_page_shows_parties_commitments_and_links_each_citation(
     assert cited.exists()
     for citation in cited:
         assert f'href="{citation.source.get_absolute_url()}#citation-{citation.pk}"' in html
-    assert "Dec. 28, 2021" in html
+    assert "28 December 2021" in html
 
 
 @pytest.mark.django_db
