@@ -105,7 +105,7 @@ class OrganisationQuerySet(SlugQuerySet, SearchQuerySet):
                 queryset=position.objects.current().select_related("person"),
                 to_attr="current_positions",
             ),
-            Prefetch("citations", queryset=_model("Citation").objects.select_related("source")),
+            Prefetch("citations", queryset=_model("Citation").objects.with_source()),
         )
 
 
@@ -129,7 +129,7 @@ class PersonQuerySet(SlugQuerySet, SearchQuerySet):
                 "positions",
                 queryset=_model("Position").objects.select_related("organisation"),
             ),
-            Prefetch("citations", queryset=_model("Citation").objects.select_related("source")),
+            Prefetch("citations", queryset=_model("Citation").objects.with_source()),
         )
 
 
@@ -180,7 +180,7 @@ class AgreementQuerySet(SlugQuerySet, SearchQuerySet):
         )
 
     def with_related(self):
-        citation = _model("Citation").objects.select_related("source")
+        citation = _model("Citation").objects.with_source()
         return self.prefetch_related(
             Prefetch(
                 "parties",
@@ -212,7 +212,7 @@ class CommitmentQuerySet(SlugQuerySet, SearchQuerySet):
 
     def with_related(self):
         return self.select_related("agreement", "party", "beneficiary").prefetch_related(
-            Prefetch("citations", queryset=_model("Citation").objects.select_related("source"))
+            Prefetch("citations", queryset=_model("Citation").objects.with_source())
         )
 
 
@@ -221,6 +221,14 @@ class CitationQuerySet(models.QuerySet):
         target_field = self.model._meta.get_field(target_name)
         target = target_field.related_model.objects.get_by_natural_key(*target_key)
         return self.get(source__slug=source_slug, quote=quote, **{target_name: target})
+
+    def with_source(self):
+        """Citations with their source's title and slug, but not its full text.
+
+        A record page lists a handful of quotes from the same article; loading the article's
+        text (and its folded copy) with every quote would move the whole article each time.
+        """
+        return self.select_related("source").defer("source__text", "source__search_text")
 
     def with_targets(self):
         """Citations with the record each supports, ready to link to it."""

@@ -372,7 +372,7 @@ class SuggestView(ReadAccessMixin, TemplateView):
 
 def cited():
     """Prefetch of a record's citations with their sources, for records shown on another's page."""
-    return Prefetch("citations", queryset=Citation.objects.select_related("source"))
+    return Prefetch("citations", queryset=Citation.objects.with_source())
 
 
 class RecordDetailView(ReadAccessMixin, DetailView):
