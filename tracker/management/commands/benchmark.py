@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.test import Client
+from django.test import Client, override_settings
 
 from tracker import benchmarking
 from tracker.synthetic import tracker_row_counts
@@ -114,7 +114,10 @@ class Command(BaseCommand):
         bench = benchmarking.Bench(options["repeats"], out=write)
         started = time.perf_counter()
         try:
-            with transaction.atomic():
+            with (
+                transaction.atomic(),
+                override_settings(REST_FRAMEWORK=benchmarking.unrefused_throttle_settings()),
+            ):
                 bench.authenticate()
                 bench.run([face for face in faces if face != "load"])
                 raise Rollback
@@ -141,7 +144,13 @@ class Command(BaseCommand):
                     markdown.write("\n" + summary + "\n")
 
     def load_run(self, options):
-        """Through the real server: a user whose session and token exist only for the run."""
+        """Through the real server, as a partner calls the API: a token on each request.
+
+        The API list is loaded twice, each time on a fresh server: with the user throttle
+        counting every request in the shared cache (at a rate the run never reaches, so
+        nothing is refused; see `benchmarking.UNREFUSED_RATE`), and with it off. A UI or admin
+        list, where there is no API, is requested with a session instead.
+        """
         api_list = f"{benchmarking.API_PREFIX}agreements/?page_size={benchmarking.PAGE_SIZE}"
         candidates = [api_list, "/agreements/", "/admin/tracker/agreement/"]
         list_path = next(path for path in candidates if benchmarking.route_exists(path))
@@ -153,24 +162,43 @@ class Command(BaseCommand):
         )
         client = Client(HTTP_HOST="localhost")
         cookie = settings.SESSION_COOKIE_NAME
+        variants = [("", {})]
         try:
-            client.force_login(user)
-            headers = {"Cookie": f"{cookie}={client.cookies[cookie].value}"}
-            try:
+            if list_path == api_list:
                 from rest_framework.authtoken.models import Token
 
-                headers["Authorization"] = f"Token {Token.objects.create(user=user).key}"
-            except Exception:
-                pass
-            return benchmarking.load_run(
-                trivial,
-                list_path,
-                headers,
-                options["load_seconds"],
-                options["connections"],
-                options["workers"],
-                out=self.stdout.write,
-            )
+                headers = {"Authorization": f"Token {Token.objects.create(user=user).key}"}
+                rates = getattr(settings, "REST_FRAMEWORK", {}).get("DEFAULT_THROTTLE_RATES", {})
+                variants = [("throttle off", {"TRACKER_API_USER_RATE": ""})]
+                if rates.get("user"):
+                    variants.insert(
+                        0,
+                        (
+                            f"throttle on ({rates['user']} configured; run at "
+                            f"{benchmarking.UNREFUSED_RATE} so none is refused)",
+                            {"TRACKER_API_USER_RATE": benchmarking.UNREFUSED_RATE},
+                        ),
+                    )
+            else:
+                client.force_login(user)
+                headers = {"Cookie": f"{cookie}={client.cookies[cookie].value}"}
+            runs = []
+            for label, env in variants:
+                if label:
+                    self.stdout.write(f"  load: {label}")
+                figures = benchmarking.load_run(
+                    trivial,
+                    list_path,
+                    headers,
+                    options["load_seconds"],
+                    options["connections"],
+                    options["workers"],
+                    out=self.stdout.write,
+                    extra_env=env,
+                )
+                figures["label"] = label
+                runs.append(figures)
+            return runs
         finally:
             from django.contrib.sessions.models import Session
 
@@ -179,17 +207,22 @@ class Command(BaseCommand):
             user.delete()
 
     @staticmethod
-    def load_summary(load):
-        if load is None:
+    def load_summary(runs):
+        if not runs:
             return ""
-        if "error" in load:
-            return f"Load run: failed — {load['error']}."
-        return (
-            f"Load run ({load['tool']}, {load['connections']} connections, "
-            f"{load['seconds']} s each, "
-            f"{load['workers']} workers on 127.0.0.1): {load['list']} "
-            f"{load['list_rps']:.0f} requests/s ({load['list_errors']} errors) against "
-            f"{load['trivial']} {load['trivial_rps']:.0f} requests/s "
-            f"({load['trivial_errors']} errors): "
-            f"ratio {load['ratio']:.2f} (target ≥ 0.33)."
-        )
+        lines = []
+        for load in runs:
+            label = f" — {load['label']}" if load.get("label") else ""
+            if "error" in load:
+                lines.append(f"Load run{label}: failed — {load['error']}.")
+                continue
+            lines.append(
+                f"Load run{label} ({load['tool']}, {load['connections']} connections, "
+                f"{load['seconds']} s each, "
+                f"{load['workers']} workers on 127.0.0.1): {load['list']} "
+                f"{load['list_rps']:.0f} requests/s ({load['list_errors']} errors) against "
+                f"{load['trivial']} {load['trivial_rps']:.0f} requests/s "
+                f"({load['trivial_errors']} errors): "
+                f"ratio {load['ratio']:.2f} (target ≥ 0.33)."
+            )
+        return "\n\n".join(lines)
