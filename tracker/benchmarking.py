@@ -557,7 +557,7 @@ class Bench:
             times.append(time.perf_counter() - started)
         return response, result_queries, times
 
-    def measure(self, face, name, path, headers=None, floor=None):
+    def measure(self, face, name, path, headers=None, floor=None, compare_path=None):
         result = Result(face, name, path)
         self.results.append(result)
         if not route_exists(path):
@@ -575,6 +575,22 @@ class Bench:
                 floor()
                 result.floor_times.append(time.perf_counter() - started)
             result.note = compare_with_floor(response.content, body)
+        if compare_path and result.times:
+            client = self.api_client if path.startswith(API_PREFIX) else self.client
+            with CaptureQueriesContext(connection) as captured:
+                client.get(compare_path, **(headers or {}))
+            same = len(captured) == result.queries
+            result.note = "; ".join(
+                filter(
+                    None,
+                    [
+                        result.note,
+                        "same queries at 1 per page"
+                        if same
+                        else f"{len(captured)} queries at 1 per page",
+                    ],
+                )
+            )
         self.out(
             f"  {face:<7} {name:<34} {format_ms(result.median)} ms, {result.queries} queries"
             + (
@@ -612,6 +628,7 @@ class Bench:
                     f"{API_PREFIX}{resource}/?page_size={PAGE_SIZE}",
                     self.headers,
                     floor=lambda resource=resource: encoded_floor(resource),
+                    compare_path=f"{API_PREFIX}{resource}/?page_size=1",
                 )
                 sample = samples[resource]
                 if sample is not None:
