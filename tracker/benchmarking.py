@@ -786,20 +786,30 @@ def wrk_load(url, headers, seconds, connections):
 
 
 def load_run(
-    trivial_path, list_path, headers, seconds, connections, workers, out=print, extra_env=None
+    trivial_path,
+    list_path,
+    headers,
+    seconds,
+    connections,
+    workers,
+    out=print,
+    extra_env=None,
+    floor=False,
 ):
-    """Start the application server on loopback, load two endpoints in turn, stop it.
+    """Start the application server on loopback, load the endpoints in turn, stop it.
 
-    `extra_env` is added to the server's environment (a throttle rate, say). The server's own
+    The server is `make serve`'s (gunicorn with the production configuration) serving
+    `tracker.bench_wsgi`: the site plus a trivial endpoint, used when `/healthz` is absent,
+    and with `floor`, the hand-built agreements page, loaded third. Each endpoint gets a
+    two-second warm-up first (a worker's first requests import and compile what it needs).
+    `extra_env` is added to the server's environment (a throttle rate, say). The server's
     output (gunicorn's access log among it) goes to a temporary file, shown if it fails.
     """
-    port = free_port()
-    uses_ping = trivial_path is None
-    if uses_ping:
-        from .bench_wsgi import PING_PATH
+    from .bench_wsgi import FLOOR_PATH, PING_PATH
 
-        trivial_path = PING_PATH
-    application = "tracker.bench_wsgi:application" if uses_ping else "config.wsgi:application"
+    port = free_port()
+    trivial_path = trivial_path or PING_PATH
+    application = "tracker.bench_wsgi:application"
     env = {
         **os.environ,
         "DJANGO_DEBUG": "0",
@@ -860,19 +870,28 @@ def load_run(
             or 2,
             "env": extra_env or {},
         }
-        for label, path in (("trivial", trivial_path), ("list", list_path)):
+        endpoints = [("trivial", trivial_path), ("list", list_path)]
+        if floor:
+            endpoints.append(("floor", FLOOR_PATH))
+            figures["floor"] = FLOOR_PATH
+
+        def load(path, seconds):
             if tool == "wrk":
-                rate, errors = wrk_load(base + path, headers, seconds, connections)
-            else:
-                rate, errors = python_load(
-                    "127.0.0.1", port, path, headers, seconds, connections, max_requests=100_000
-                )
+                return wrk_load(base + path, headers, seconds, connections)
+            return python_load(
+                "127.0.0.1", port, path, headers, seconds, connections, max_requests=100_000
+            )
+
+        for label, path in endpoints:
+            load(path, 2)  # warm-up, not counted
+            rate, errors = load(path, seconds)
             figures[f"{label}_rps"] = rate
             figures[f"{label}_errors"] = errors
             out(f"  load: {path} {rate:.0f} requests/s ({errors} errors)")
-        figures["ratio"] = (
-            figures["list_rps"] / figures["trivial_rps"] if figures["trivial_rps"] else 0
-        )
+        trivial_rps = figures["trivial_rps"]
+        figures["ratio"] = figures["list_rps"] / trivial_rps if trivial_rps else 0
+        if floor:
+            figures["floor_ratio"] = figures["floor_rps"] / trivial_rps if trivial_rps else 0
         return figures
     finally:
         os.killpg(server.pid, signal.SIGTERM)

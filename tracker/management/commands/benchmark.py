@@ -195,6 +195,8 @@ class Command(BaseCommand):
                     options["workers"],
                     out=self.stdout.write,
                     extra_env=env,
+                    # The hand-built page once, beside the list as it is served by default.
+                    floor=label == variants[-1][0] and list_path == api_list,
                 )
                 figures["label"] = label
                 runs.append(figures)
@@ -224,5 +226,12 @@ class Command(BaseCommand):
                 f"{load['trivial']} {load['trivial_rps']:.0f} requests/s "
                 f"({load['trivial_errors']} errors): "
                 f"ratio {load['ratio']:.2f} (target ≥ 0.33)."
+                + (
+                    f" The hand-built page ({load['floor']}, no authentication or throttle) "
+                    f"through the same server: {load['floor_rps']:.0f} requests/s "
+                    f"({load['floor_errors']} errors), ratio {load['floor_ratio']:.2f}."
+                    if "floor" in load
+                    else ""
+                )
             )
         return "\n\n".join(lines)
