@@ -82,6 +82,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--markdown", metavar="PATH", help="Also write the results as Markdown to PATH."
         )
+        parser.add_argument(
+            "--no-analyze",
+            action="store_true",
+            help="On PostgreSQL, measure without first running ANALYZE (by default the "
+            "planner's statistics are brought up to date, as autovacuum keeps them on a "
+            "deployment; right after a bulk load they are missing).",
+        )
 
     def handle(self, *args, **options):
         faces = [face.strip() for face in options["faces"].split(",") if face.strip()]
@@ -100,6 +107,12 @@ class Command(BaseCommand):
             raise CommandError("--load-seconds, --connections and --workers must be 1 or more.")
 
         write = self.stdout.write
+        if connection.vendor == "postgresql" and not options["no_analyze"]:
+            analyze_started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            seconds = time.perf_counter() - analyze_started
+            write(f"ANALYZE: planner statistics updated in {seconds:.1f} s")
         rows = tracker_row_counts()
         header = [
             f"Machine: {machine()}",
