@@ -88,6 +88,7 @@ BENCH_ARGS ?= --markdown .local/bench.md
 bench: setup
 	@if [ -z "$$DATABASE_URL" ]; then rm -f $(BENCH_DB); fi
 	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput --verbosity 0
+	$(BENCH_ENV) $(BIN)/python manage.py createcachetable
 	$(BENCH_ENV) $(BIN)/python manage.py generate_data $(BENCH_GENERATE_ARGS)
 	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BENCH_ENV) $(BIN)/python manage.py benchmark $(BENCH_ARGS)

@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -27,6 +28,13 @@ def test_benchmark_measures_every_face_and_prints_its_table():
         line for line in table.splitlines() if line.startswith("admin   agreement changelist")
     )
     assert " 200 " in changelist  # measured, not absent, with its query count beside it
+    # Each API list is set against a floor that builds exactly the page the API answers.
+    for resource in ("organisations", "people", "agreements", "commitments", "sources"):
+        api_list = next(
+            line for line in table.splitlines() if line.startswith(f"api     {resource} list")
+        )
+        assert "same bytes as floor" in api_list
+        assert re.search(r"same \d+ data queries at 1 per page", api_list)
     # The benchmark's superuser and its session exist only during the run.
     assert not get_user_model().objects.exists()
 

@@ -35,6 +35,7 @@ from .models import (
     Person,
     Source,
 )
+from .querysets import related_count
 
 
 class ReadAccessMixin(AccessMixin):
@@ -288,9 +289,10 @@ class SourceListView(FilteredListView):
     csv_name = "sources"
 
     def get_queryset(self):
-        # The page shows how many citations each source backs, not the citations themselves.
+        # The page shows how many citations each source backs, not the citations themselves,
+        # counted for the rows of the page (a Count over the join grouped every citation).
         return (
-            Source.objects.annotate(citation_count=Count("citations"))
+            Source.objects.annotate(citation_count=related_count("Citation", "source"))
             .defer("text", "search_text")
             .order_by("-published_on", "title")
         )

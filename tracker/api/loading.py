@@ -14,7 +14,7 @@ Each loader issues a fixed number of queries whatever the number of records
 
 from collections import defaultdict
 
-from django.db.models import Count, F, Prefetch, prefetch_related_objects
+from django.db.models import F, OuterRef, Prefetch, Subquery, prefetch_related_objects
 
 from ..models import (
     Agreement,
@@ -28,6 +28,7 @@ from ..models import (
     Position,
     Source,
 )
+from ..querysets import related_count
 
 
 def grouped(rows, key="parent"):
@@ -198,12 +199,24 @@ def load_agreements(agreements):
     attach(agreements, "citation_list", citation_rows("agreement", agreement__in=ids))
 
 
+def column_of(model, key, column):
+    """`column` of the `model` row the outer row's `key` points at, as a scalar subquery.
+
+    Unlike `F("relation__column")`, it adds no join to the query: the paginator's count
+    stays a count of one table (with joins it read every commitment's agreement and parties,
+    most of the time of a page), and the subquery runs for the rows of the page only.
+    """
+    return Subquery(model.objects.filter(pk=OuterRef(key)).values(column)[:1])
+
+
 def commitments():
     return Commitment.objects.defer("search_text").annotate(
-        agreement_slug=F("agreement__slug"),
-        agreement_title=F("agreement__title"),
-        **slug_and_name("party"),
-        **slug_and_name("beneficiary"),
+        agreement_slug=column_of(Agreement, "agreement", "slug"),
+        agreement_title=column_of(Agreement, "agreement", "title"),
+        party_slug=column_of(Organisation, "party", "slug"),
+        party_name=column_of(Organisation, "party", "name"),
+        beneficiary_slug=column_of(Organisation, "beneficiary", "slug"),
+        beneficiary_name=column_of(Organisation, "beneficiary", "name"),
     )
 
 
@@ -216,16 +229,16 @@ def load_commitments(commitments):
 
 
 def sources():
-    # A query with an aggregate ignores Meta.ordering: give it again.
-    return (
-        Source.objects.defer("text", "search_text")
-        .annotate(citation_count=Count("citations"))
-        .order_by(*Source._meta.ordering)
+    # Counted per row of the page: a `Count` over the join grouped all citations first.
+    return Source.objects.defer("text", "search_text").annotate(
+        citation_count=related_count("Citation", "source")
     )
 
 
 def source_details():
-    return Source.objects.defer("search_text").annotate(citation_count=Count("citations"))
+    return Source.objects.defer("search_text").annotate(
+        citation_count=related_count("Citation", "source")
+    )
 
 
 def load_source_details(sources):

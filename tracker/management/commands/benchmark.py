@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.test import Client
+from django.test import Client, override_settings
 
 from tracker import benchmarking
 from tracker.synthetic import tracker_row_counts
@@ -82,6 +82,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--markdown", metavar="PATH", help="Also write the results as Markdown to PATH."
         )
+        parser.add_argument(
+            "--no-analyze",
+            action="store_true",
+            help="On PostgreSQL, measure without first running ANALYZE (by default the "
+            "planner's statistics are brought up to date, as autovacuum keeps them on a "
+            "deployment; right after a bulk load they are missing).",
+        )
 
     def handle(self, *args, **options):
         faces = [face.strip() for face in options["faces"].split(",") if face.strip()]
@@ -100,6 +107,12 @@ class Command(BaseCommand):
             raise CommandError("--load-seconds, --connections and --workers must be 1 or more.")
 
         write = self.stdout.write
+        if connection.vendor == "postgresql" and not options["no_analyze"]:
+            analyze_started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            seconds = time.perf_counter() - analyze_started
+            write(f"ANALYZE: planner statistics updated in {seconds:.1f} s")
         rows = tracker_row_counts()
         header = [
             f"Machine: {machine()}",
@@ -114,7 +127,10 @@ class Command(BaseCommand):
         bench = benchmarking.Bench(options["repeats"], out=write)
         started = time.perf_counter()
         try:
-            with transaction.atomic():
+            with (
+                transaction.atomic(),
+                override_settings(REST_FRAMEWORK=benchmarking.unrefused_throttle_settings()),
+            ):
                 bench.authenticate()
                 bench.run([face for face in faces if face != "load"])
                 raise Rollback
@@ -141,7 +157,13 @@ class Command(BaseCommand):
                     markdown.write("\n" + summary + "\n")
 
     def load_run(self, options):
-        """Through the real server: a user whose session and token exist only for the run."""
+        """Through the real server, as a partner calls the API: a token on each request.
+
+        The API list is loaded twice, each time on a fresh server: with the user throttle
+        counting every request in the shared cache (at a rate the run never reaches, so
+        nothing is refused; see `benchmarking.UNREFUSED_RATE`), and with it off. A UI or admin
+        list, where there is no API, is requested with a session instead.
+        """
         api_list = f"{benchmarking.API_PREFIX}agreements/?page_size={benchmarking.PAGE_SIZE}"
         candidates = [api_list, "/agreements/", "/admin/tracker/agreement/"]
         list_path = next(path for path in candidates if benchmarking.route_exists(path))
@@ -153,24 +175,45 @@ class Command(BaseCommand):
         )
         client = Client(HTTP_HOST="localhost")
         cookie = settings.SESSION_COOKIE_NAME
+        variants = [("", {})]
         try:
-            client.force_login(user)
-            headers = {"Cookie": f"{cookie}={client.cookies[cookie].value}"}
-            try:
+            if list_path == api_list:
                 from rest_framework.authtoken.models import Token
 
-                headers["Authorization"] = f"Token {Token.objects.create(user=user).key}"
-            except Exception:
-                pass
-            return benchmarking.load_run(
-                trivial,
-                list_path,
-                headers,
-                options["load_seconds"],
-                options["connections"],
-                options["workers"],
-                out=self.stdout.write,
-            )
+                headers = {"Authorization": f"Token {Token.objects.create(user=user).key}"}
+                rates = getattr(settings, "REST_FRAMEWORK", {}).get("DEFAULT_THROTTLE_RATES", {})
+                variants = [("throttle off", {"TRACKER_API_USER_RATE": ""})]
+                if rates.get("user"):
+                    variants.insert(
+                        0,
+                        (
+                            f"throttle on ({rates['user']} configured; run at "
+                            f"{benchmarking.UNREFUSED_RATE} so none is refused)",
+                            {"TRACKER_API_USER_RATE": benchmarking.UNREFUSED_RATE},
+                        ),
+                    )
+            else:
+                client.force_login(user)
+                headers = {"Cookie": f"{cookie}={client.cookies[cookie].value}"}
+            runs = []
+            for label, env in variants:
+                if label:
+                    self.stdout.write(f"  load: {label}")
+                figures = benchmarking.load_run(
+                    trivial,
+                    list_path,
+                    headers,
+                    options["load_seconds"],
+                    options["connections"],
+                    options["workers"],
+                    out=self.stdout.write,
+                    extra_env=env,
+                    # The hand-built page once, beside the list as it is served by default.
+                    floor=label == variants[-1][0] and list_path == api_list,
+                )
+                figures["label"] = label
+                runs.append(figures)
+            return runs
         finally:
             from django.contrib.sessions.models import Session
 
@@ -179,17 +222,29 @@ class Command(BaseCommand):
             user.delete()
 
     @staticmethod
-    def load_summary(load):
-        if load is None:
+    def load_summary(runs):
+        if not runs:
             return ""
-        if "error" in load:
-            return f"Load run: failed — {load['error']}."
-        return (
-            f"Load run ({load['tool']}, {load['connections']} connections, "
-            f"{load['seconds']} s each, "
-            f"{load['workers']} workers on 127.0.0.1): {load['list']} "
-            f"{load['list_rps']:.0f} requests/s ({load['list_errors']} errors) against "
-            f"{load['trivial']} {load['trivial_rps']:.0f} requests/s "
-            f"({load['trivial_errors']} errors): "
-            f"ratio {load['ratio']:.2f} (target ≥ 0.33)."
-        )
+        lines = []
+        for load in runs:
+            label = f" — {load['label']}" if load.get("label") else ""
+            if "error" in load:
+                lines.append(f"Load run{label}: failed — {load['error']}.")
+                continue
+            lines.append(
+                f"Load run{label} ({load['tool']}, {load['connections']} connections, "
+                f"{load['seconds']} s each, "
+                f"{load['workers']} workers on 127.0.0.1): {load['list']} "
+                f"{load['list_rps']:.0f} requests/s ({load['list_errors']} errors) against "
+                f"{load['trivial']} {load['trivial_rps']:.0f} requests/s "
+                f"({load['trivial_errors']} errors): "
+                f"ratio {load['ratio']:.2f} (target ≥ 0.33)."
+                + (
+                    f" The hand-built page ({load['floor']}, no authentication or throttle) "
+                    f"through the same server: {load['floor_rps']:.0f} requests/s "
+                    f"({load['floor_errors']} errors), ratio {load['floor_ratio']:.2f}."
+                    if "floor" in load
+                    else ""
+                )
+            )
+        return "\n\n".join(lines)
