@@ -257,3 +257,19 @@ SPECTACULAR_SETTINGS = {
         "DatePrecisionEnum": "tracker.choices.DatePrecision",
     },
 }
+
+# Encoded API pages (list and detail, 200 only) kept in the shared cache for this many
+# seconds, and used only while the tracker's data is unchanged (tracker/data_version.py); 0
+# turns the cache off. Authentication, permissions and throttling run on every request first.
+TRACKER_API_CACHE_SECONDS = env_int("TRACKER_API_CACHE_SECONDS", 300)
+if TRACKER_API_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured(
+        f"TRACKER_API_CACHE_SECONDS must be 0 (off) or more, not {TRACKER_API_CACHE_SECONDS}."
+    )
+# Which of CACHES holds those pages and the data version: shared by every app server.
+TRACKER_API_CACHE_ALIAS = os.environ.get("TRACKER_API_CACHE_ALIAS", "default")
+if TRACKER_API_CACHE_ALIAS not in CACHES:
+    raise ImproperlyConfigured(
+        f"TRACKER_API_CACHE_ALIAS names no cache: {TRACKER_API_CACHE_ALIAS!r} is not one of "
+        f"{', '.join(sorted(CACHES))}."
+    )

@@ -7,4 +7,6 @@ class TrackerConfig(AppConfig):
     verbose_name = _("Stakeholder tracker")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import data_version, signals  # noqa: F401
+
+        data_version.connect()

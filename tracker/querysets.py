@@ -53,6 +53,10 @@ class SearchQuerySet(models.QuerySet):
         for row in rows:
             row.search_text = row.compute_search_text()
         self.model.objects.bulk_update(rows, ["search_text"], batch_size=1000)
+        # bulk_update sends no signals: what is cached from the old rows must go.
+        from .data_version import changed_on_commit
+
+        changed_on_commit(self.db)
         return len(rows)
 
 

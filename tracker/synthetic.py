@@ -36,6 +36,7 @@ from .choices import (
     OrganisationKind,
     PartyRole,
 )
+from .data_version import changed_on_commit
 from .text import fold
 
 # Dates are drawn inside a fixed window, not around today, so a seed means the same data on
@@ -666,6 +667,8 @@ class Generator:
             self.make_citations()
             self.write_sources()
             self.insert(models.Citation, self.citations, "citations")
+            # bulk_create sends no signals: what is cached from the data before must go.
+            changed_on_commit()
         return self.counts
 
     def day_between(self, first, last):
@@ -1404,3 +1407,4 @@ def delete_tracker_data():
                 tables.append(history.model._meta.db_table)
             for table in tables:
                 cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
+        changed_on_commit()

@@ -3,9 +3,11 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
+from rest_framework.response import Response
 
 from .. import filters
 from . import loading, serializers
+from .cache import CachedPage
 
 SLUG_PATTERN = "[-a-zA-Z0-9_]+"
 
@@ -28,7 +30,39 @@ def read_only(record, plural):
 
 
 class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
-    """List and detail; what the records show inside them is loaded by `load_related`."""
+    """List and detail; what the records show inside them is loaded by `load_related`.
+
+    Pages come from the shared cache when the same request was answered since the data last
+    changed (`cache.py`). The handlers below run after DRF's `initial()`, so authentication,
+    permissions and throttling have passed by the time the cache is read; a page is stored
+    only when it answered 200.
+    """
+
+    cached_page = None
+
+    def list(self, request, *args, **kwargs):
+        return self.from_cache(request) or super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.from_cache(request) or super().retrieve(request, *args, **kwargs)
+
+    def from_cache(self, request):
+        self.cached_page = CachedPage.for_request(request)
+        return self.cached_page and self.cached_page.response()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        page = self.cached_page
+        if (
+            page is not None
+            and page.body is None
+            and isinstance(response, Response)
+            and response.status_code == 200
+            and not response.exception
+        ):
+            response.render()
+            page.store(response.content)
+        return response
 
     def load_related(self, records):
         raise NotImplementedError

@@ -6,6 +6,7 @@ from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, transaction
 
 from tracker.backup import advance_id_sequences, rows_present
+from tracker.data_version import changed_on_commit
 
 READABLE_SUFFIXES = (".json", ".json.gz")
 
@@ -38,6 +39,8 @@ class Command(BaseCommand):
             with transaction.atomic():
                 call_command("loaddata", str(path), verbosity=0)
                 advance_id_sequences()
+                # loaddata's saves send signals; this covers the rows they might not.
+                changed_on_commit()
         except (DeserializationError, DatabaseError, ValueError) as error:
             reason = str(error).strip()
             if error.__cause__ is not None and str(error.__cause__) not in reason:

@@ -1,0 +1,289 @@
+"""The API's page cache: same bytes from the cache, never stale, never past the gatekeepers.
+
+These tests commit their writes (`transaction=True`), as a deployment does: the data version
+changes when a transaction commits, and inside a test's own rolled-back transaction nothing
+ever commits.
+"""
+
+import io
+from http import HTTPStatus
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests import factories
+from tracker import data_version, models
+from tracker.choices import AgreementKind, CommitmentStatus
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+API = "/api/v1"
+AGREEMENTS = f"{API}/agreements/"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache(settings):
+    """Pages, the data version and throttle counts live in a cache table no test flushes."""
+    settings.TRACKER_API_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def partner(django_user_model):
+    return django_user_model.objects.create_user("partner")
+
+
+@pytest.fixture
+def api(partner):
+    token = Token.objects.create(user=partner)
+    return APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+
+@pytest.fixture
+def agreement():
+    agreement = factories.AgreementFactory(title="Accord on sterile supplies")
+    party = factories.AgreementPartyFactory(agreement=agreement)
+    factories.CommitmentFactory(
+        agreement=agreement, party=party.organisation, description="Build a plant"
+    )
+    return agreement
+
+
+def tracker_queries(captured):
+    """Queries that read tracker records (not the token, the throttle or the cache table)."""
+    cache_table = cache._table
+    return [
+        query["sql"]
+        for query in captured.captured_queries
+        if '"tracker_' in query["sql"] and cache_table not in query["sql"]
+    ]
+
+
+def fetch(api, url, **extra):
+    with CaptureQueriesContext(connection) as captured:
+        response = api.get(url, **extra)
+    return response, captured
+
+
+def test_a_second_identical_request_is_answered_from_the_cache(api, agreement):
+    first, first_queries = fetch(api, AGREEMENTS)
+    second, second_queries = fetch(api, AGREEMENTS)
+
+    assert first.status_code == second.status_code == HTTPStatus.OK
+    assert second.content == first.content
+    assert second["Content-Type"] == first["Content-Type"] == "application/json"
+    assert second["Vary"] == first["Vary"]
+    assert tracker_queries(first_queries)
+    assert tracker_queries(second_queries) == []
+    assert len(second_queries) < len(first_queries)
+    assert first.json()["results"][0]["title"] == "Accord on sterile supplies"
+
+
+def test_a_detail_page_is_cached_too(api, agreement):
+    url = f"{AGREEMENTS}{agreement.slug}/"
+    first, _ = fetch(api, url)
+    second, queries = fetch(api, url)
+    assert second.status_code == HTTPStatus.OK
+    assert second.content == first.content
+    assert tracker_queries(queries) == []
+
+
+def test_the_page_comes_from_the_cache_not_the_database(api, agreement):
+    """A write that bypasses the models' signals is not seen until the version changes."""
+    api.get(AGREEMENTS)
+    models.Agreement.objects.filter(pk=agreement.pk).update(title="Renamed behind its back")
+    assert api.get(AGREEMENTS).json()["results"][0]["title"] == "Accord on sterile supplies"
+
+    data_version.change()
+    assert api.get(AGREEMENTS).json()["results"][0]["title"] == "Renamed behind its back"
+
+
+def test_a_lost_version_never_brings_back_an_old_page(api, agreement):
+    """If the version is evicted, the next one is new: pages stored before are not used."""
+    cache.delete(data_version.VERSION_KEY)
+    api.get(AGREEMENTS)
+    models.Agreement.objects.filter(pk=agreement.pk).update(title="Renamed while evicted")
+    cache.delete(data_version.VERSION_KEY)
+    assert api.get(AGREEMENTS).json()["results"][0]["title"] == "Renamed while evicted"
+
+
+def titles(api):
+    return [record["title"] for record in api.get(AGREEMENTS).json()["results"]]
+
+
+def commitments_of_first(api):
+    return [c["description"] for c in api.get(AGREEMENTS).json()["results"][0]["commitments"]]
+
+
+def test_saving_a_record_changes_the_next_response(api, agreement):
+    assert titles(api) == ["Accord on sterile supplies"]
+    agreement.title = "Accord on sterile and single-use supplies"
+    agreement.save()
+    assert titles(api) == ["Accord on sterile and single-use supplies"]
+
+
+def test_saving_a_nested_record_changes_the_next_response(api, agreement):
+    assert commitments_of_first(api) == ["Build a plant"]
+    commitment = agreement.commitments.get()
+    commitment.description = "Build two plants"
+    commitment.status = CommitmentStatus.MET
+    commitment.save()
+    assert commitments_of_first(api) == ["Build two plants"]
+
+
+def test_deleting_a_record_changes_the_next_response(api, agreement):
+    assert commitments_of_first(api) == ["Build a plant"]
+    agreement.commitments.get().delete()
+    assert commitments_of_first(api) == []
+
+
+def test_creating_a_record_changes_the_next_response(api, agreement):
+    assert titles(api) == ["Accord on sterile supplies"]
+    factories.AgreementFactory(title="A second accord")
+    assert sorted(titles(api)) == ["A second accord", "Accord on sterile supplies"]
+
+
+def test_an_admin_edit_of_an_organisation_name_changes_the_next_response(api, admin_client):
+    other = factories.OrganisationNameFactory(name="Moroccan Medical Devices Cluster")
+    url = f"{API}/organisations/{other.organisation.slug}/"
+
+    def other_names():
+        return [name["name"] for name in api.get(url).json()["other_names"]]
+
+    assert other_names() == ["Moroccan Medical Devices Cluster"]
+    assert other_names() == ["Moroccan Medical Devices Cluster"]  # now from the cache
+    response = admin_client.post(
+        reverse("admin:tracker_organisationname_change", args=[other.pk]),
+        {
+            "organisation": other.organisation.pk,
+            "name": "Moroccan Cluster of Medical Devices",
+            "kind": other.kind,
+            "language": other.language,
+        },
+    )
+    assert response.status_code == HTTPStatus.FOUND, response.content
+    assert other_names() == ["Moroccan Cluster of Medical Devices"]
+
+
+def test_a_transaction_sees_its_own_writes_and_a_rollback_leaves_no_trace(api, agreement):
+    assert titles(api) == ["Accord on sterile supplies"]
+
+    class Abandon(Exception):
+        pass
+
+    with pytest.raises(Abandon), transaction.atomic():
+        agreement.title = "Never committed"
+        agreement.save()
+        assert titles(api) == ["Never committed"]
+        raise Abandon
+    assert titles(api) == ["Accord on sterile supplies"]
+
+
+def test_generating_data_changes_the_next_response(api):
+    assert api.get(AGREEMENTS).json()["count"] == 0
+    call_command(
+        "generate_data",
+        "--organisations=20",
+        "--people=5",
+        "--agreements=3",
+        "--commitments=4",
+        "--citations=5",
+        "--sources=2",
+        "--links=2",
+        "--no-progress",
+        stdout=io.StringIO(),
+    )
+    assert api.get(AGREEMENTS).json()["count"] == 3
+
+
+def test_refreshing_search_text_in_bulk_changes_the_next_response(api):
+    organisation = factories.OrganisationFactory(name="Clinique Atlas")
+    url = f"{API}/organisations/?q=sahara"
+    assert api.get(url).json()["count"] == 0
+    models.Organisation.objects.filter(pk=organisation.pk).update(name="Clinique Sahara")
+    models.Organisation.objects.filter(pk=organisation.pk).refresh_search_text()
+    assert api.get(url).json()["count"] == 1
+
+
+def test_an_anonymous_request_is_refused_even_when_the_page_is_cached(api, agreement):
+    api.get(AGREEMENTS)
+    response = APIClient().get(AGREEMENTS)
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert "results" not in response.json()
+
+
+def test_a_throttled_client_is_refused_even_when_the_page_is_cached(api, agreement, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": "2/minute"},
+    }
+    assert api.get(AGREEMENTS).status_code == HTTPStatus.OK
+    assert api.get(AGREEMENTS).status_code == HTTPStatus.OK
+    response = api.get(AGREEMENTS)
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert "throttled" in response.json()["detail"]
+
+
+def test_a_bad_parameter_still_answers_400_and_is_never_stored(api, agreement):
+    assert api.get(AGREEMENTS).status_code == HTTPStatus.OK
+    for _ in range(2):
+        response = api.get(AGREEMENTS, {"signed_after": "28/12/2021"})
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert "signed_after" in response.json()["detail"]
+    for _ in range(2):
+        response = api.get(AGREEMENTS, {"page_size": "500"})
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert "page_size" in response.json()["errors"]
+
+
+def test_a_missing_record_is_never_stored(api):
+    url = f"{AGREEMENTS}accord-to-come/"
+    assert api.get(url).status_code == HTTPStatus.NOT_FOUND
+    factories.AgreementFactory(slug="accord-to-come")
+    assert api.get(url).status_code == HTTPStatus.OK
+
+
+def test_different_query_strings_are_cached_separately(api):
+    factories.AgreementFactory(title="A framework", kind=AgreementKind.FRAMEWORK)
+    factories.AgreementFactory(title="A memorandum", kind=AgreementKind.MEMORANDUM)
+    for _ in range(2):
+        assert titles_for(api, kind=AgreementKind.FRAMEWORK) == ["A framework"]
+        assert titles_for(api, kind=AgreementKind.MEMORANDUM) == ["A memorandum"]
+        assert api.get(AGREEMENTS, {"page_size": 1}).json()["next"] is not None
+        assert api.get(AGREEMENTS, {"page_size": 2}).json()["next"] is None
+
+
+def titles_for(api, **params):
+    return [record["title"] for record in api.get(AGREEMENTS, params).json()["results"]]
+
+
+def test_the_order_of_parameters_does_not_make_another_page(api, agreement):
+    api.get(f"{AGREEMENTS}?page_size=10&ordering=title")
+    response, queries = fetch(api, f"{AGREEMENTS}?ordering=title&page_size=10")
+    assert response.status_code == HTTPStatus.OK
+    assert tracker_queries(queries) == []
+
+
+def test_pages_for_another_host_are_stored_apart(api, agreement):
+    """Records' `url`s are absolute: each host gets its own."""
+    local = api.get(AGREEMENTS, HTTP_HOST="localhost").json()
+    loopback = api.get(AGREEMENTS, HTTP_HOST="127.0.0.1").json()
+    assert local["results"][0]["url"].startswith("http://localhost/")
+    assert loopback["results"][0]["url"].startswith("http://127.0.0.1/")
+
+
+def test_no_caching_when_turned_off(api, agreement, settings):
+    settings.TRACKER_API_CACHE_SECONDS = 0
+    _, first = fetch(api, AGREEMENTS)
+    _, second = fetch(api, AGREEMENTS)
+    assert len(tracker_queries(second)) == len(tracker_queries(first)) > 0
+    models.Agreement.objects.filter(pk=agreement.pk).update(title="Seen at once")
+    assert titles(api) == ["Seen at once"]

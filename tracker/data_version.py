@@ -1,0 +1,101 @@
+"""One version of the tracker's data, changed by every write, kept in the shared cache.
+
+Whatever is cached from the tracker's records (the API's encoded pages, `tracker/api/cache.py`)
+is stored with the version it was built under and used only while the version is the same.
+The version lives in the shared cache, so every application server sees a write made through
+any of them; reading it is one cache get.
+
+Every write changes it: the `post_save` / `post_delete` receivers below cover each save and
+delete through the models (the admin, `load_articles`, `loaddata` and `restore`), and the bulk
+writers that bypass signals (`generate_data`, `refresh_search_text`, deleting the generated
+data) call `changed_on_commit()` themselves.
+
+Two rules keep a reader from storing old data under a new version:
+- the new version is written after the transaction commits (`transaction.on_commit`): a
+  reader that saw the new version reads the committed rows;
+- a new version is a fresh random token, never a counter's next value: `incr` is a read and a
+  write on some backends (the database cache among them), and two writers bumping at once
+  could both write the same "next" value, leaving a page read between their commits valid.
+  A missing version (never set, evicted, cache cleared) becomes a fresh token too, so it can
+  never match a page stored under an earlier one.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models.signals import post_delete, post_save
+
+VERSION_KEY = "tracker:data-version"
+
+# The models whose rows the API shows; a write to any of them changes the version.
+TRACKED_MODELS = (
+    "Source",
+    "Organisation",
+    "OrganisationName",
+    "OrganisationLink",
+    "Person",
+    "Position",
+    "Agreement",
+    "AgreementParty",
+    "Commitment",
+    "Citation",
+)
+
+
+def shared_cache():
+    return caches[settings.TRACKER_API_CACHE_ALIAS]
+
+
+def current():
+    """The data's version now: one cache get (two more the first time, or after eviction)."""
+    cache = shared_cache()
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = start()
+    return version
+
+
+def start():
+    """A fresh version where none is stored; another server's, if it stored one first."""
+    cache = shared_cache()
+    cache.add(VERSION_KEY, secrets.token_hex(8), timeout=None)
+    # None only from a cache that keeps nothing: then every read gets a version of its own.
+    return cache.get(VERSION_KEY) or secrets.token_hex(8)
+
+
+def change():
+    """A new version, now. Writers call `changed_on_commit()` instead."""
+    shared_cache().set(VERSION_KEY, secrets.token_hex(8), timeout=None)
+
+
+def pending(using=DEFAULT_DB_ALIAS):
+    """Whether the open transaction on `using` has written tracker data not yet committed."""
+    connection = connections[using]
+    return connection.in_atomic_block and any(
+        entry[1] is change for entry in connection.run_on_commit
+    )
+
+
+def changed_on_commit(using=DEFAULT_DB_ALIAS):
+    """Change the version once the current transaction commits (at once outside one).
+
+    A transaction that writes many rows changes it once; a rolled-back one not at all.
+    """
+    if not pending(using):
+        transaction.on_commit(change, using=using)
+
+
+def record_changed(sender, using=DEFAULT_DB_ALIAS, **kwargs):
+    changed_on_commit(using)
+
+
+def connect():
+    from django.apps import apps
+
+    for name in TRACKED_MODELS:
+        model = apps.get_model("tracker", name)
+        uid = f"tracker.data_version:{name}"
+        post_save.connect(record_changed, sender=model, dispatch_uid=uid + ":save")
+        post_delete.connect(record_changed, sender=model, dispatch_uid=uid + ":delete")
