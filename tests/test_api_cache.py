@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 
 from tests import factories
 from tracker import data_version, models
+from tracker.api.cache import local_pages
 from tracker.choices import AgreementKind, CommitmentStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,8 +33,10 @@ def empty_cache(settings):
     """Pages, the data version and throttle counts live in a cache table no test flushes."""
     settings.TRACKER_API_CACHE_SECONDS = 300
     cache.clear()
+    local_pages.clear()
     yield
     cache.clear()
+    local_pages.clear()
 
 
 @pytest.fixture
@@ -85,6 +88,15 @@ def test_a_second_identical_request_is_answered_from_the_cache(api, agreement):
     assert tracker_queries(second_queries) == []
     assert len(second_queries) < len(first_queries)
     assert first.json()["results"][0]["title"] == "Accord on sterile supplies"
+
+
+def test_a_page_stored_by_another_app_server_is_used(api, agreement):
+    """Pages live in the shared cache: a process that never built one reads it from there."""
+    first, _ = fetch(api, AGREEMENTS)
+    local_pages.clear()
+    second, queries = fetch(api, AGREEMENTS)
+    assert second.content == first.content
+    assert tracker_queries(queries) == []
 
 
 def test_a_detail_page_is_cached_too(api, agreement):
@@ -287,3 +299,30 @@ def test_no_caching_when_turned_off(api, agreement, settings):
     assert len(tracker_queries(second)) == len(tracker_queries(first)) > 0
     models.Agreement.objects.filter(pk=agreement.pk).update(title="Seen at once")
     assert titles(api) == ["Seen at once"]
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({"TRACKER_API_CACHE_SECONDS": "-1"}, "TRACKER_API_CACHE_SECONDS must be 0 (off) or more"),
+        ({"TRACKER_API_CACHE_SECONDS": "soon"}, "TRACKER_API_CACHE_SECONDS must be an integer"),
+        ({"TRACKER_API_CACHE_ALIAS": "pages"}, "TRACKER_API_CACHE_ALIAS names no cache"),
+    ],
+)
+def test_a_bad_cache_setting_is_named_at_start(environment, message):
+    from tests.test_settings import start_django
+
+    result = start_django(DJANGO_DEBUG="1", **environment)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_the_cache_is_on_for_five_minutes_by_default():
+    from tests.test_settings import start_django
+
+    result = start_django(
+        "from django.conf import settings; "
+        "print(settings.TRACKER_API_CACHE_SECONDS, settings.TRACKER_API_CACHE_ALIAS)",
+        DJANGO_DEBUG="1",
+    )
+    assert result.stdout.split() == ["300", "default"], result.stderr

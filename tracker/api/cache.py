@@ -2,8 +2,9 @@
 
 A list or detail that answered 200 is stored as its JSON bytes with the data version it was
 built under (`tracker/data_version.py`); the same request is then answered from those bytes
-until any write changes the version, or `TRACKER_API_CACHE_SECONDS` pass. One cache read
-fetches both the version and the page.
+until any write changes the version, or `TRACKER_API_CACHE_SECONDS` pass. Each process also
+keeps the pages it served lately (`LocalPages`), so a repeated page costs one small cache read:
+the version.
 
 What a page depends on is its key: scheme and host (records' `url`s are absolute), path,
 query parameters in sorted order (`?a=1&b=2` and `?b=2&a=1` are one page; only the order of
@@ -17,6 +18,8 @@ such a request must see its own writes, and must not store what might be rolled 
 """
 
 import hashlib
+import threading
+from collections import OrderedDict
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -48,16 +51,64 @@ def page_key(request):
     return PAGE_KEY_PREFIX + digest
 
 
+class LocalPages:
+    """The pages this process served lately, each with the data version it was built under.
+
+    Reading a page of a few hundred kilobytes back from a database cache costs more than the
+    rest of the request (the row, then base64 and unpickling); a page this process already
+    holds needs only the version, read from the shared cache as for any request, so it is
+    exactly as fresh. Bounded in bytes; the least recently used pages go first.
+    """
+
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
+        self.pages = OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def get(self, key, version):
+        with self.lock:
+            entry = self.pages.get(key)
+            if entry is None or entry[0] != version:
+                return None
+            self.pages.move_to_end(key)
+            return entry[1]
+
+    def put(self, key, version, body):
+        if len(body) > self.max_bytes:
+            return
+        with self.lock:
+            old = self.pages.pop(key, None)
+            if old is not None:
+                self.size -= len(old[1])
+            self.pages[key] = (version, body)
+            self.size += len(body)
+            while self.size > self.max_bytes:
+                _key, (_version, dropped) = self.pages.popitem(last=False)
+                self.size -= len(dropped)
+
+    def clear(self):
+        with self.lock:
+            self.pages.clear()
+            self.size = 0
+
+
+local_pages = LocalPages(max_bytes=32 * 1024 * 1024)
+
+
 class CachedPage:
     """One request's page in the cache: `response()` if stored, else `store()` once built."""
 
     def __init__(self, request):
         self.key = page_key(request)
         cache = data_version.shared_cache()
-        found = cache.get_many([data_version.VERSION_KEY, self.key])
-        self.version = found.get(data_version.VERSION_KEY) or data_version.start()
-        entry = found.get(self.key)
-        self.body = entry[1] if entry and entry[0] == self.version else None
+        self.version = cache.get(data_version.VERSION_KEY) or data_version.start()
+        self.body = local_pages.get(self.key, self.version)
+        if self.body is None:
+            entry = cache.get(self.key)
+            if entry and entry[0] == self.version:
+                self.body = entry[1]
+                local_pages.put(self.key, self.version, self.body)
 
     @classmethod
     def for_request(cls, request):
@@ -75,3 +126,4 @@ class CachedPage:
         # Stored under the version read before the page was built: a write committed since
         # has changed the version, and this entry will not be used.
         data_version.shared_cache().set(self.key, (self.version, body), seconds())
+        local_pages.put(self.key, self.version, body)
