@@ -99,6 +99,20 @@ def test_a_page_stored_by_another_app_server_is_used(api, agreement):
     assert tracker_queries(queries) == []
 
 
+def test_a_page_is_not_kept_past_its_term(api, agreement, monkeypatch):
+    """A write the tracker cannot see (raw SQL) shows once the page's term has passed."""
+    import time
+
+    from tracker.api import cache as page_cache
+
+    api.get(AGREEMENTS)
+    models.Agreement.objects.filter(pk=agreement.pk).update(title="Changed by hand")
+    assert titles(api) == ["Accord on sterile supplies"]
+    later = time.time() + 301
+    monkeypatch.setattr(page_cache.time, "time", lambda: later)
+    assert titles(api) == ["Changed by hand"]
+
+
 def test_a_detail_page_is_cached_too(api, agreement):
     url = f"{AGREEMENTS}{agreement.slug}/"
     first, _ = fetch(api, url)

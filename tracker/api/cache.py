@@ -19,6 +19,7 @@ such a request must see its own writes, and must not store what might be rolled 
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 
 from django.conf import settings
@@ -57,7 +58,8 @@ class LocalPages:
     Reading a page of a few hundred kilobytes back from a database cache costs more than the
     rest of the request (the row, then base64 and unpickling); a page this process already
     holds needs only the version, read from the shared cache as for any request, so it is
-    exactly as fresh. Bounded in bytes; the least recently used pages go first.
+    exactly as fresh. A page is kept no longer than in the shared cache
+    (`TRACKER_API_CACHE_SECONDS`), and within a bound in bytes, least recently used first.
     """
 
     def __init__(self, max_bytes):
@@ -69,22 +71,22 @@ class LocalPages:
     def get(self, key, version):
         with self.lock:
             entry = self.pages.get(key)
-            if entry is None or entry[0] != version:
+            if entry is None or entry[0] != version or entry[2] <= time.time():
                 return None
             self.pages.move_to_end(key)
             return entry[1]
 
-    def put(self, key, version, body):
+    def put(self, key, version, body, expires):
         if len(body) > self.max_bytes:
             return
         with self.lock:
             old = self.pages.pop(key, None)
             if old is not None:
                 self.size -= len(old[1])
-            self.pages[key] = (version, body)
+            self.pages[key] = (version, body, expires)
             self.size += len(body)
             while self.size > self.max_bytes:
-                _key, (_version, dropped) = self.pages.popitem(last=False)
+                _key, (_version, dropped, _expires) = self.pages.popitem(last=False)
                 self.size -= len(dropped)
 
     def clear(self):
@@ -106,9 +108,15 @@ class CachedPage:
         self.body = local_pages.get(self.key, self.version)
         if self.body is None:
             entry = cache.get(self.key)
-            if entry and entry[0] == self.version:
+            if (
+                isinstance(entry, tuple)
+                and len(entry) == 3
+                and entry[0] == self.version
+                and entry[2] > time.time()
+            ):
                 self.body = entry[1]
-                local_pages.put(self.key, self.version, self.body)
+                # Kept here until the shared entry expires, not a term longer.
+                local_pages.put(self.key, self.version, self.body, entry[2])
 
     @classmethod
     def for_request(cls, request):
@@ -125,5 +133,6 @@ class CachedPage:
     def store(self, body):
         # Stored under the version read before the page was built: a write committed since
         # has changed the version, and this entry will not be used.
-        data_version.shared_cache().set(self.key, (self.version, body), seconds())
-        local_pages.put(self.key, self.version, body)
+        expires = time.time() + seconds()
+        data_version.shared_cache().set(self.key, (self.version, body, expires), seconds())
+        local_pages.put(self.key, self.version, body, expires)
