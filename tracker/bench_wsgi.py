@@ -1,11 +1,8 @@
-"""The site plus two benchmark endpoints, served by the load run.
+"""The site plus one benchmark endpoint, served by the load run.
 
-- `/bench-ping/`: a trivial JSON answer, for deployments without `/healthz` (the load run
-  compares the agreements list with the cheapest request the same server answers through
-  the same middleware; `/healthz` is that request where it exists).
-- `/bench-floor/agreements/`: the API's first page of agreements built by hand
-  (`benchmarking.floor_agreements`) with no authentication, throttle or framework around it:
-  what the same server can do at best for that page.
+`/bench-floor/agreements/` is the API's first page of agreements built by hand
+(`benchmarking.floor_agreements`) with no authentication, throttle or framework around it:
+what the same server can do at best for that page.
 
 Everything else is `config.wsgi` unchanged: the same settings, middleware and routes.
 """
@@ -17,17 +14,12 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
 
-from django.http import HttpResponse, JsonResponse  # noqa: E402  (needs the settings loaded)
+from django.http import HttpResponse  # noqa: E402  (needs the settings loaded)
 from django.urls import path  # noqa: E402
 
 import config.urls  # noqa: E402
 
-PING_PATH = "/bench-ping/"
 FLOOR_PATH = "/bench-floor/agreements/"
-
-
-def ping(request):
-    return JsonResponse({"status": "ok"})
 
 
 def floor(request):
@@ -38,6 +30,5 @@ def floor(request):
 
 # The URL resolver reads the patterns on the first request, after these lines.
 config.urls.urlpatterns[:0] = [
-    path(PING_PATH.strip("/") + "/", ping),
     path(FLOOR_PATH.strip("/") + "/", floor),
 ]

@@ -27,7 +27,6 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from http.client import HTTPConnection
-from pathlib import Path
 
 import orjson
 from django.conf import settings
@@ -813,16 +812,15 @@ def load_run(
     """Start the application server on loopback, load the endpoints in turn, stop it.
 
     The server is `make serve`'s (gunicorn with the production configuration) serving
-    `tracker.bench_wsgi`: the site plus a trivial endpoint, used when `/healthz` is absent,
-    and with `floor`, the hand-built agreements page, loaded third. Each endpoint gets a
+    `tracker.bench_wsgi`: the site, and with `floor`, the hand-built agreements page, loaded
+    third after `trivial_path` (`/healthz`) and the list. Each endpoint gets a
     two-second warm-up first (a worker's first requests import and compile what it needs).
     `extra_env` is added to the server's environment (a throttle rate, say). The server's
     output (gunicorn's access log among it) goes to a temporary file, shown if it fails.
     """
-    from .bench_wsgi import FLOOR_PATH, PING_PATH
+    from .bench_wsgi import FLOOR_PATH
 
     port = free_port()
-    trivial_path = trivial_path or PING_PATH
     application = "tracker.bench_wsgi:application"
     env = {
         **os.environ,
@@ -832,30 +830,8 @@ def load_run(
     }
     if workers:
         env["GUNICORN_WORKERS"] = str(workers)
-    gunicorn_config = (Path(settings.BASE_DIR) / "config" / "gunicorn.py").is_file()
-    if gunicorn_config:
-        # What `make serve` runs: the production server configuration, on a free port.
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            "python:config.gunicorn",
-            application,
-        ]
-    else:
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            application,
-            "--bind",
-            env["GUNICORN_BIND"],
-            "--workers",
-            str(workers or 2),
-            "--log-level",
-            "warning",
-        ]
+    # What `make serve` runs: the production server configuration, on a free port.
+    command = [sys.executable, "-m", "gunicorn", "--config", "python:config.gunicorn", application]
     out(f"  load: {' '.join(command[2:])}")
     log = tempfile.TemporaryFile()
     server = subprocess.Popen(
@@ -879,9 +855,7 @@ def load_run(
             "list": list_path,
             "seconds": seconds,
             "connections": connections,
-            "workers": workers
-            or (gunicorn_config and int(env.get("GUNICORN_WORKERS", os.cpu_count() * 2 + 1)))
-            or 2,
+            "workers": workers or int(env.get("GUNICORN_WORKERS", os.cpu_count() * 2 + 1)),
             "env": extra_env or {},
         }
         endpoints = [("trivial", trivial_path), ("list", list_path)]

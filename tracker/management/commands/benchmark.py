@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.test import Client, override_settings
+from django.test import override_settings
 
 from tracker import benchmarking
 from tracker.synthetic import tracker_row_counts
@@ -168,58 +168,45 @@ class Command(BaseCommand):
         on (as deployed by default; the warm-up stores the page, the timed requests are
         answered from it) and off, each with the user throttle counting every request in the
         shared cache (at a rate the run never reaches, so nothing is refused; see
-        `benchmarking.UNREFUSED_RATE`) and with it off. A UI or admin list, where there is no
-        API, is requested with a session instead.
+        `benchmarking.UNREFUSED_RATE`) and with it off.
         """
         api_list = f"{benchmarking.API_PREFIX}agreements/?page_size={benchmarking.PAGE_SIZE}"
-        candidates = [api_list, "/agreements/", "/admin/tracker/agreement/"]
-        list_path = next(path for path in candidates if benchmarking.route_exists(path))
-        trivial = next(
-            (path for path in ("/healthz", "/healthz/") if benchmarking.route_exists(path)), None
-        )
+        list_path, trivial = api_list, "/healthz"
         user = get_user_model().objects.create_superuser(
             username=f"benchmark-load-{os.getpid()}", email="", password=None
         )
-        client = Client(HTTP_HOST="localhost")
-        cookie = settings.SESSION_COOKIE_NAME
-        variants = [("", {})]
         try:
-            if list_path == api_list:
-                from rest_framework.authtoken.models import Token
+            from rest_framework.authtoken.models import Token
 
-                headers = {"Authorization": f"Token {Token.objects.create(user=user).key}"}
-                rates = getattr(settings, "REST_FRAMEWORK", {}).get("DEFAULT_THROTTLE_RATES", {})
-                no_cache = {"TRACKER_API_CACHE_SECONDS": "0"}
-                variants = [
-                    ("throttle off, page cache off", {"TRACKER_API_USER_RATE": "", **no_cache})
+            headers = {"Authorization": f"Token {Token.objects.create(user=user).key}"}
+            rates = getattr(settings, "REST_FRAMEWORK", {}).get("DEFAULT_THROTTLE_RATES", {})
+            no_cache = {"TRACKER_API_CACHE_SECONDS": "0"}
+            variants = [
+                ("throttle off, page cache off", {"TRACKER_API_USER_RATE": "", **no_cache})
+            ]
+            if rates.get("user"):
+                throttle = (
+                    f"throttle on ({rates['user']} configured; run at "
+                    f"{benchmarking.UNREFUSED_RATE} so none is refused)"
+                )
+                throttle_env = {"TRACKER_API_USER_RATE": benchmarking.UNREFUSED_RATE}
+                variants.insert(
+                    0, (f"{throttle}, page cache off", {**throttle_env, **no_cache})
+                )
+                # As a deployment runs by default: the page cache on (the warm-up
+                # stores the page; the timed requests read it), the throttle counting.
+                seconds = str(settings.TRACKER_API_CACHE_SECONDS or 300)
+                cache_env = {"TRACKER_API_CACHE_SECONDS": seconds}
+                variants[0:0] = [
+                    (
+                        f"{throttle}, page cache on ({seconds} s)",
+                        {**throttle_env, **cache_env},
+                    ),
+                    (
+                        f"throttle off, page cache on ({seconds} s)",
+                        {"TRACKER_API_USER_RATE": "", **cache_env},
+                    ),
                 ]
-                if rates.get("user"):
-                    throttle = (
-                        f"throttle on ({rates['user']} configured; run at "
-                        f"{benchmarking.UNREFUSED_RATE} so none is refused)"
-                    )
-                    throttle_env = {"TRACKER_API_USER_RATE": benchmarking.UNREFUSED_RATE}
-                    variants.insert(
-                        0, (f"{throttle}, page cache off", {**throttle_env, **no_cache})
-                    )
-                    if hasattr(settings, "TRACKER_API_CACHE_SECONDS"):
-                        # As a deployment runs by default: the page cache on (the warm-up
-                        # stores the page; the timed requests read it), the throttle counting.
-                        seconds = str(settings.TRACKER_API_CACHE_SECONDS or 300)
-                        cache_env = {"TRACKER_API_CACHE_SECONDS": seconds}
-                        variants[0:0] = [
-                            (
-                                f"{throttle}, page cache on ({seconds} s)",
-                                {**throttle_env, **cache_env},
-                            ),
-                            (
-                                f"throttle off, page cache on ({seconds} s)",
-                                {"TRACKER_API_USER_RATE": "", **cache_env},
-                            ),
-                        ]
-            else:
-                client.force_login(user)
-                headers = {"Cookie": f"{cookie}={client.cookies[cookie].value}"}
             runs = []
             for label, env in variants:
                 if label:
@@ -234,16 +221,12 @@ class Command(BaseCommand):
                     out=self.stdout.write,
                     extra_env=env,
                     # The hand-built page once, beside the list as it is served by default.
-                    floor=label == variants[-1][0] and list_path == api_list,
+                    floor=label == variants[-1][0],
                 )
                 figures["label"] = label
                 runs.append(figures)
             return runs
         finally:
-            from django.contrib.sessions.models import Session
-
-            if cookie in client.cookies:
-                Session.objects.filter(session_key=client.cookies[cookie].value).delete()
             user.delete()
 
     @staticmethod
