@@ -4,6 +4,7 @@ Every deployment (a laptop trying the tracker, CI, a ministry's servers) reads t
 module; what differs between them comes from the environment, never from a settings fork.
 """
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -78,6 +79,13 @@ INSTALLED_APPS = [
     "simple_history",
     "tracker",
 ]
+
+# Development tooling (factories, the synthetic data generator, the benchmark and their
+# commands) comes with the dev/test extras; a production install without them runs the same
+# settings with the app left out.
+DEVTOOLS_DEPENDENCIES = ("factory", "faker", "tqdm")
+if all(importlib.util.find_spec(name) for name in DEVTOOLS_DEPENDENCIES):
+    INSTALLED_APPS.append("tracker.devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

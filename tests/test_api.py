@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests import factories
+from tracker.devtools import factories
 from tracker.choices import (
     AgreementKind,
     AgreementStatus,

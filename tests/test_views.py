@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests import factories
+from tracker.devtools import factories
 from tracker.choices import (
     AgreementKind,
     AgreementStatus,
