@@ -23,7 +23,9 @@ def env_bool(name, default=False):
         return True
     if lowered in {"0", "false", "no", "off"}:
         return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false, yes/no, on/off), not {value!r}.")
+    raise ImproperlyConfigured(
+        f"{name} must be a boolean (1/0, true/false, yes/no, on/off), not {value!r}."
+    )
 
 
 def env_int(name, default):
@@ -150,6 +152,9 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+# Where a login lands when it names no page of this site to go back to (Django's default,
+# /accounts/profile/, does not exist here).
+LOGIN_REDIRECT_URL = "tracker:dashboard"
 
 # Anonymous users may read the UI and the API only when a deployment says so.
 TRACKER_PUBLIC_READ = env_bool("TRACKER_PUBLIC_READ", False)
