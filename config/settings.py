@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +25,9 @@ def env_bool(name, default=False):
         return True
     if lowered in {"0", "false", "no", "off"}:
         return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false, yes/no, on/off), not {value!r}.")
+    raise ImproperlyConfigured(
+        f"{name} must be a boolean (1/0, true/false, yes/no, on/off), not {value!r}."
+    )
 
 
 def env_int(name, default):
@@ -77,6 +80,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "csp",
     "tracker",
 ]
 
@@ -90,6 +94,9 @@ if all(importlib.util.find_spec(name) for name in DEVTOOLS_DEPENDENCIES):
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: static files keep their own public, long-lived headers.
+    "csp.middleware.CSPMiddleware",
+    "tracker.headers.ResponseHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -158,6 +165,9 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+# Where a login lands when it names no page of this site to go back to (Django's default,
+# /accounts/profile/, does not exist here).
+LOGIN_REDIRECT_URL = "tracker:dashboard"
 
 # Anonymous users may read the UI and the API only when a deployment says so.
 TRACKER_PUBLIC_READ = env_bool("TRACKER_PUBLIC_READ", False)
@@ -169,6 +179,44 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# --- Browser policies (tracker/headers.py) ---------------------------------------------------
+# Every page runs only the scripts and styles served by the tracker itself: no inline script,
+# style element or style attribute is allowed. Two exceptions, both as narrow as CSP allows:
+# the ReDoc page writes its styles at run time under the page's nonce, and the admin's history
+# list (django-simple-history) carries one fixed style attribute, allowed by its hash alone.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [
+            "'unsafe-hashes'",
+            "'sha256-XMXSevYjgSjXgRafBFDvtjwX+yyWLrxfso9DcNZ9UXM='",  # style="border-top: 0"
+        ],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Browser features no page of the tracker uses, refused to the page and anything it embeds.
+PERMISSIONS_POLICY = [
+    "accelerometer",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "usb",
+]
 
 # --- Production: HTTPS, shared state, logs ---------------------------------------------------
 # Every switch comes from the environment so one settings module serves a laptop on plain
@@ -250,6 +298,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No badge fetched from validator.swagger.io: the docs make no outside request.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {

@@ -131,14 +131,34 @@ class FilteredListView(ReadAccessMixin, TemplateView):
         writer = csv.writer(Echo())
         stream = chain(
             ["\ufeff"],  # lets spreadsheet programs read the file as UTF-8
-            (writer.writerow(self.csv_header()),),
-            (writer.writerow(row) for row in self.csv_rows(rows.iterator(chunk_size=500))),
+            (writer.writerow(spreadsheet_row(self.csv_header())),),
+            (
+                writer.writerow(spreadsheet_row(row))
+                for row in self.csv_rows(rows.iterator(chunk_size=500))
+            ),
         )
         response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
         stamp = timezone.localdate().isoformat()
         response["Content-Disposition"] = f'attachment; filename="{self.csv_name}-{stamp}.csv"'
         return response
 
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV
+# Injection"); numbers are written as numbers, so only text can carry one.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_row(row):
+    """The row with every text cell a spreadsheet would evaluate turned into plain text.
+
+    A leading single quote is what spreadsheets themselves use to mark a cell as text, so
+    the value stays readable; the backup (JSON) is not written through this and keeps exact
+    values.
+    """
+    return [
+        f"'{cell}" if isinstance(cell, str) and cell.startswith(FORMULA_TRIGGERS) else cell
+        for cell in row
+    ]
 
 
 def party_summary(agreement):

@@ -1,5 +1,5 @@
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from . import views
@@ -20,7 +20,12 @@ urlpatterns = [
     # The docs pages are static pages around the schema: public and not throttled, like it.
     path(
         "docs/",
-        SpectacularSwaggerView.as_view(url_name="api:schema", throttle_classes=()),
+        # Its start-up script is served apart, so the page needs no inline script.
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema",
+            template_name="tracker/api/swagger_ui.html",
+            throttle_classes=(),
+        ),
         name="docs",
     ),
     path(
