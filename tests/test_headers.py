@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from tests import factories
+from tracker.devtools import factories
 
 PAGES = [
     "/",
