@@ -2,6 +2,7 @@
 
 import datetime
 import tracker.dates
+from django.core.management.base import CommandError
 from django.db import migrations, models
 
 # The dates as they stand in this migration, so a later change of the range does not rewrite it.
@@ -30,7 +31,7 @@ def refuse_dates_out_of_range(apps, schema_editor):
             for pk, value in outside.values_list("pk", field)[:20]:
                 found.append(f"{model_name} {pk}: {field} = {value.isoformat()}")
     if found:
-        raise RuntimeError(
+        raise CommandError(
             f"Dates must lie between {EARLIEST.isoformat()} and {LATEST.isoformat()}; correct "
             "these records (in the admin, for instance) and migrate again:\n"
             + "\n".join(found)
