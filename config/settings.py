@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "tracker.timeouts.StatementTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -315,6 +316,17 @@ SPECTACULAR_SETTINGS = {
         "DatePrecisionEnum": "tracker.choices.DatePrecision",
     },
 }
+
+# Longest a web request's SQL statement may run, in milliseconds, before the database cancels
+# it and the request answers 503 (tracker/timeouts.py); 0 is no limit. Only the WSGI
+# application applies it, so management commands are never cut short; config/gunicorn.py
+# sets it below the worker timeout for `make serve`.
+TRACKER_STATEMENT_TIMEOUT_MS = env_int("TRACKER_STATEMENT_TIMEOUT_MS", 0)
+if TRACKER_STATEMENT_TIMEOUT_MS < 0:
+    raise ImproperlyConfigured(
+        "TRACKER_STATEMENT_TIMEOUT_MS must be 0 (no limit) or a number of milliseconds, not "
+        f"{TRACKER_STATEMENT_TIMEOUT_MS}."
+    )
 
 # Encoded API pages (list and detail, 200 only) kept in the shared cache for this many
 # seconds, and used only while the tracker's data is unchanged (tracker/data_version.py); 0

@@ -141,6 +141,43 @@ def test_dashboard_timeline_of_one_month_shows_the_year_before(admin_client):
     assert [bar["count"] for bar in bars] == [0] * 11 + [1]
 
 
+@pytest.mark.django_db
+def test_dashboard_timeline_stays_within_48_bars_over_the_whole_date_range(admin_client):
+    from tracker.dates import EARLIEST_DATE, LATEST_DATE
+
+    for signed_on in (EARLIEST_DATE, datetime.date(2021, 12, 28), LATEST_DATE):
+        factories.AgreementFactory(signed_on=signed_on)
+    response = page(admin_client, "/")
+    bars = response.context["timeline"]["bars"]
+    assert len(bars) <= 48
+    assert sum(bar["count"] for bar in bars) == 3
+    assert bars[0]["start"] == EARLIEST_DATE and bars[-1]["end"] == LATEST_DATE
+    assert bars[0]["label"] == "1800–1809"
+    assert len(response.content) < 60_000
+    # Every bar's link is a filter the agreements list accepts.
+    for bar in (bars[0], bars[-1]):
+        listed = page(
+            admin_client,
+            "/agreements/",
+            signed_after=bar["start"].isoformat(),
+            signed_before=bar["end"].isoformat(),
+        )
+        assert len(rows_of(listed)) == 1
+
+
+@pytest.mark.django_db
+def test_dashboard_timeline_counts_quarters_when_months_would_be_too_many(admin_client):
+    factories.AgreementFactory(signed_on=datetime.date(2015, 2, 10))
+    factories.AgreementFactory(signed_on=datetime.date(2015, 3, 31))
+    factories.AgreementFactory(signed_on=datetime.date(2021, 12, 28))
+    bars = page(admin_client, "/").context["timeline"]["bars"]
+    assert len(bars) == 28
+    assert (bars[0]["label"], bars[0]["count"]) == ("Q1 2015", 2)
+    assert bars[0]["start"] == datetime.date(2015, 1, 1)
+    assert bars[0]["end"] == datetime.date(2015, 3, 31)
+    assert (bars[-1]["label"], bars[-1]["count"]) == ("Q4 2021", 1)
+
+
 # Agreements list -------------------------------------------------------------------------
 
 
