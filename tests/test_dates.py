@@ -11,7 +11,7 @@ from django.db import IntegrityError, models, transaction
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests import factories
+from tracker.devtools import factories
 from tracker import dates
 from tracker.choices import CommitmentStatus
 
