@@ -273,3 +273,125 @@ def test_citations_can_be_listed_by_the_kind_of_record_they_support(admin_client
     shown = response.context["cl"].result_list
     assert len(shown) == Citation.objects.filter(commitment__isnull=False).count() > 0
     assert all(citation.commitment_id for citation in shown)
+
+
+def form_data(response):
+    """What a browser posts back from an admin add or change page when nothing is edited."""
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        forms.append(inline.formset.management_form)
+        forms.extend(inline.formset.forms)
+    data = {}
+    for form in forms:
+        for bound in form:
+            value = bound.value()
+            if value is None or value is False:
+                continue
+            data[bound.html_name] = "on" if value is True else value
+    return data
+
+
+def new_record_fields(model):
+    """What an add page needs for a valid `model` record, its relations made by factories."""
+    if model is Organisation:
+        return {"name": "Agence test", "slug": "agence-test", "kind": "public_agency",
+                "country": "MA", "founded_on_precision": "day"}
+    if model is Person:
+        return {"name": "Jeanne Test", "slug": "jeanne-test"}
+    if model is Agreement:
+        return {"title": "Accord de test", "slug": "accord-de-test", "kind": "memorandum",
+                "status": "signed", "signed_on": "2022-03-01", "signed_on_precision": "day"}
+    if model is OrganisationLink:
+        return {"from_organisation": factories.OrganisationFactory().pk, "kind": "member_of",
+                "to_organisation": factories.OrganisationFactory().pk}
+    if model is Position:
+        return {"person": factories.PersonFactory().pk,
+                "organisation": factories.OrganisationFactory().pk, "title": "Directrice"}
+    if model is AgreementParty:
+        return {"agreement": factories.AgreementFactory().pk,
+                "organisation": factories.OrganisationFactory().pk, "role": "signatory"}
+    if model is Commitment:
+        party = factories.AgreementPartyFactory()
+        return {"slug": "orders", "agreement": party.agreement_id, "party": party.organisation_id,
+                "description": "Place orders", "category": "procurement", "status": "announced"}
+    raise AssertionError(model)
+
+
+CITED_MODELS = [
+    Organisation, Person, Agreement, OrganisationLink, Position, AgreementParty, Commitment
+]
+
+
+@pytest.mark.parametrize("model", CITED_MODELS)
+def test_a_new_record_and_its_citation_are_added_in_one_save(admin_client, model):
+    source = factories.SourceFactory(text="Le ministère a signé la convention à Rabat.")
+    add = reverse(f"admin:tracker_{model._meta.model_name}_add")
+    data = form_data(admin_client.get(add))
+    data.update(new_record_fields(model))
+    data.update({**inline_management("citations", total=1),
+                 "citations-0-source": source.pk, "citations-0-quote": "a signé la convention"})
+    response = admin_client.post(add, data)
+    assert response.status_code == HTTPStatus.FOUND, response.context["errors"]
+    record = model.objects.get()
+    assert [c.quote for c in record.citations.all()] == ["a signé la convention"]
+
+
+def test_a_new_agreement_with_parties_commitments_and_citations_is_added_in_one_save(admin_client):
+    organisation = factories.OrganisationFactory()
+    source = factories.SourceFactory(text="Le cluster s'engage à acheter local.")
+    data = agreement_form(
+        **inline_management("parties", total=1),
+        **{"parties-0-organisation": organisation.pk, "parties-0-role": "signatory"},
+        **inline_management("commitments", total=1),
+        **{"commitments-0-slug": "orders", "commitments-0-party": organisation.pk,
+           "commitments-0-description": "Buy local", "commitments-0-category": "procurement",
+           "commitments-0-status": "announced"},
+        **inline_management("citations", total=2),
+        **{"citations-0-source": source.pk, "citations-0-quote": "s'engage à acheter local",
+           "citations-1-source": source.pk, "citations-1-quote": "Le cluster"},
+    )
+    response = admin_client.post(reverse("admin:tracker_agreement_add"), data)
+    assert response.status_code == HTTPStatus.FOUND, response.context["errors"]
+    agreement = Agreement.objects.get(slug="accord-de-test")
+    assert agreement.parties.get().organisation == organisation
+    assert agreement.commitments.get().slug == "orders"
+    quotes = sorted(c.quote for c in agreement.citations.all())
+    assert quotes == ["Le cluster", "s'engage à acheter local"]
+
+
+def test_a_citation_on_an_add_page_still_needs_words_of_its_source(admin_client):
+    source = factories.SourceFactory(text="Le ministère a signé la convention.")
+    add = reverse("admin:tracker_person_add")
+    data = form_data(admin_client.get(add))
+    data.update({**new_record_fields(Person), **inline_management("citations", total=1),
+                 "citations-0-source": source.pk, "citations-0-quote": "Invented words"})
+    response = admin_client.post(add, data)
+    assert response.status_code == HTTPStatus.OK
+    assert "does not occur in the text" in response.content.decode()
+    assert not Person.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("url_name", "field"),
+    [
+        ("admin:tracker_commitment_add", "agreement"),
+        ("admin:tracker_citation_add", "source"),
+        ("admin:tracker_agreementparty_add", "signed_by"),
+        ("admin:tracker_organisation_add", "citations-0-source"),
+        ("admin:tracker_agreement_add", "parties-0-organisation"),
+    ],
+)
+@pytest.mark.parametrize("crafted", ["abc", "\x00", "99999999999999999999999"])
+def test_a_crafted_record_reference_is_a_form_error_not_a_server_error(
+    admin_client, url_name, field, crafted
+):
+    url = reverse(url_name)
+    data = form_data(admin_client.get(url))
+    if "-" in field:
+        prefix = field.split("-")[0]
+        data.update(inline_management(prefix, total=1))
+    data[field] = crafted
+    response = admin_client.post(url, data)
+    assert response.status_code == HTTPStatus.OK
+    page = response.content.decode()
+    assert "Select a valid choice" in page or "Null characters are not allowed" in page

@@ -1,5 +1,7 @@
 from django.contrib import admin
-from django.db import models
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
+from django.db import connections, models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -26,7 +28,41 @@ admin.site.site_title = _("Stakeholder tracker")
 admin.site.index_title = _("Records")
 
 
-class TrackerAdmin(SimpleHistoryAdmin):
+class CheckedAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete box that redisplays only values that can name a record.
+
+    A crafted value (`abc`, a NUL byte, a number beyond the key's range) is already refused by
+    the form field; the stock widget would still look it up to show it again, and fail.
+    """
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [v for v in value if self.can_name_record(v)], attr)
+
+    def can_name_record(self, value):
+        target = self.field.target_field
+        try:
+            key = target.to_python(value)
+        except ValidationError:
+            return False
+        if isinstance(key, int):
+            ops = connections[self.db or "default"].ops
+            low, high = ops.integer_field_range(target.get_internal_type())
+            return (low is None or key >= low) and (high is None or key <= high)
+        return True
+
+
+class CheckedAutocompleteMixin:
+    """Admin pages and inlines whose autocomplete boxes survive crafted values."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class TrackerAdmin(CheckedAutocompleteMixin, SimpleHistoryAdmin):
     """History, revert and case- and accent-insensitive search on folded search columns.
 
     `search_fields` names the folded columns searched; each word of the search must occur in
@@ -46,7 +82,7 @@ class TrackerAdmin(SimpleHistoryAdmin):
         return queryset, may_have_duplicates
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(CheckedAutocompleteMixin, admin.TabularInline):
     model = Citation
     fields = ["source", "quote", "note"]
     autocomplete_fields = ["source"]
@@ -62,13 +98,13 @@ def citation_inline(target):
     return type(f"{target.title().replace('_', '')}CitationInline", (CitationInline,), {"fk_name": target})
 
 
-class OrganisationNameInline(admin.TabularInline):
+class OrganisationNameInline(CheckedAutocompleteMixin, admin.TabularInline):
     model = OrganisationName
     fields = ["name", "kind", "language"]
     extra = 0
 
 
-class OrganisationLinkInline(admin.TabularInline):
+class OrganisationLinkInline(CheckedAutocompleteMixin, admin.TabularInline):
     model = OrganisationLink
     fk_name = "from_organisation"
     fields = ["kind", "to_organisation", "started_on", "ended_on", "description"]
@@ -81,7 +117,7 @@ class OrganisationLinkInline(admin.TabularInline):
         return super().get_queryset(request).select_related("to_organisation")
 
 
-class PositionInline(admin.TabularInline):
+class PositionInline(CheckedAutocompleteMixin, admin.TabularInline):
     model = Position
     fields = ["person", "organisation", "title", "started_on", "ended_on"]
     autocomplete_fields = ["person", "organisation"]
@@ -209,7 +245,7 @@ class PositionAdmin(TrackerAdmin):
     inlines = [citation_inline("position")]
 
 
-class AgreementPartyInline(admin.TabularInline):
+class AgreementPartyInline(CheckedAutocompleteMixin, admin.TabularInline):
     model = AgreementParty
     fields = ["organisation", "role", "signed_by"]
     autocomplete_fields = ["organisation", "signed_by"]
@@ -219,7 +255,7 @@ class AgreementPartyInline(admin.TabularInline):
         return super().get_queryset(request).select_related("organisation", "signed_by")
 
 
-class CommitmentInline(admin.StackedInline):
+class CommitmentInline(CheckedAutocompleteMixin, admin.StackedInline):
     model = Commitment
     fields = [
         "slug",

@@ -683,10 +683,22 @@ class Citation(models.Model):
     def get_absolute_url(self):
         return f"{self.source.get_absolute_url()}#citation-{self.pk}"
 
+    def chosen_targets(self):
+        """The names of the records this citation is given to support.
+
+        A record that is being added in the same form as its citation (an admin add page) has
+        no id yet; it counts as soon as the citation is attached to it.
+        """
+        return [
+            target
+            for target in CITATION_TARGETS
+            if getattr(self, f"{target}_id") is not None
+            or self._meta.get_field(target).get_cached_value(self, None) is not None
+        ]
+
     def clean(self):
         errors = {}
-        set_targets = [t for t in CITATION_TARGETS if getattr(self, f"{t}_id") is not None]
-        if len(set_targets) != 1:
+        if len(self.chosen_targets()) != 1:
             errors["__all__"] = _("A citation supports exactly one record; choose one.")
         if self.source_id and self.quote and not quote_occurs_in(self.quote, self.source.text):
             errors["quote"] = _("This quote does not occur in the text of “%(source)s”.") % {
