@@ -4,6 +4,7 @@ from http import HTTPStatus
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from tests import factories
 from tracker.models import (
@@ -395,3 +396,20 @@ def test_a_crafted_record_reference_is_a_form_error_not_a_server_error(
     assert response.status_code == HTTPStatus.OK
     page = response.content.decode()
     assert "Select a valid choice" in page or "Null characters are not allowed" in page
+
+
+def test_editing_a_source_text_that_would_orphan_its_quotes_is_refused(admin_client, article_data):
+    source = Source.objects.get(slug="maroc-booster-fabrication-locale-dispositifs-medicaux")
+    cited = source.citations.with_targets().order_by("id")
+    assert cited.count() > 1
+    url = reverse("admin:tracker_source_change", args=[source.pk])
+    data = form_data(admin_client.get(url))
+    first = cited[0]
+    data["text"] = source.text.replace(first.quote, "")
+    response = admin_client.post(url, data)
+    assert response.status_code == HTTPStatus.OK
+    page = response.content.decode()
+    assert "would no longer contain" in page
+    assert escape(str(first.target)) in page
+    source.refresh_from_db()
+    assert first.quote in source.text

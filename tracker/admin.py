@@ -20,6 +20,7 @@ from .models import (
     Person,
     Position,
     Source,
+    describe_target,
 )
 from .querysets import related_count, search_words
 
@@ -412,21 +413,6 @@ class CitationAdmin(TrackerAdmin):
     @admin.display(description=_("supports"))
     def supports(self, citation):
         return describe_target(citation)
-
-
-def describe_target(citation):
-    """A label for the record a citation supports, from the rows `with_targets()` loads."""
-    target = citation.target
-    name = citation.target_name
-    if name == "organisation_link":
-        return f"{target.from_organisation.name} — {target.get_kind_display()} — {target.to_organisation.name}"
-    if name == "position":
-        return f"{target.person.name}, {target.title} ({target.organisation.name})"
-    if name == "agreement_party":
-        return f"{target.organisation.name}: {target.get_role_display()} — {target.agreement.title}"
-    if name == "commitment":
-        return f"{target} — {target.agreement.title}"
-    return str(target)
 
 
 @admin.register(LoadedFixtureRecord)

@@ -20,7 +20,7 @@ from .choices import (
     PartyRole,
 )
 from .dates import normalise_partial_date
-from .text import fold, quote_occurs_in
+from .text import fold, normalise_quote, quote_occurs_in
 
 
 def choices_constraint(field, choices, model_name):
@@ -128,6 +128,45 @@ class Source(SearchableModel):
 
     def clean(self):
         self.published_on = normalise_partial_date(self.published_on, self.published_on_precision)
+        orphaned = self.quotes_missing_from_text()
+        if orphaned:
+            raise ValidationError({"text": orphaned})
+
+    def quotes_missing_from_text(self, shown=20):
+        """Why the text cannot be saved: each cited quote it no longer contains, and its record.
+
+        A record keeps presenting its quote as evidence, so the text must keep every quote
+        cited from it (compared as citations are checked: whitespace and quotes normalised).
+        """
+        if self.pk is None:
+            return []
+        text = normalise_quote(self.text)
+        missing = [
+            citation
+            for citation in Citation.objects.filter(source_id=self.pk).with_targets()
+            if normalise_quote(citation.quote) not in text
+        ]
+        messages = [
+            ValidationError(
+                _("The text would no longer contain “%(quote)s”, cited for %(kind)s “%(record)s”."),
+                code="orphaned_quote",
+                params={
+                    "quote": citation.quote,
+                    "kind": Citation._meta.get_field(citation.target_name).verbose_name,
+                    "record": describe_target(citation),
+                },
+            )
+            for citation in missing[:shown]
+        ]
+        if len(missing) > shown:
+            messages.append(
+                ValidationError(
+                    _("…and %(count)d more cited quotes."),
+                    code="orphaned_quote",
+                    params={"count": len(missing) - shown},
+                )
+            )
+        return messages
 
 
 class Organisation(SearchableModel):
@@ -706,6 +745,24 @@ class Citation(models.Model):
             }
         if errors:
             raise ValidationError(errors)
+
+
+def describe_target(citation):
+    """A label for the record a citation supports, from the rows `with_targets()` loads."""
+    target = citation.target
+    name = citation.target_name
+    if name == "organisation_link":
+        return (
+            f"{target.from_organisation.name} — {target.get_kind_display()} — "
+            f"{target.to_organisation.name}"
+        )
+    if name == "position":
+        return f"{target.person.name}, {target.title} ({target.organisation.name})"
+    if name == "agreement_party":
+        return f"{target.organisation.name}: {target.get_role_display()} — {target.agreement.title}"
+    if name == "commitment":
+        return f"{target} — {target.agreement.title}"
+    return str(target)
 
 
 class LoadedFixtureRecord(models.Model):
