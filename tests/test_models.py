@@ -290,7 +290,9 @@ def test_str_does_not_follow_foreign_keys(django_assert_num_queries):
 
 
 def test_a_source_whose_new_text_drops_a_cited_quote_is_refused_naming_quote_and_record():
-    source = factories.SourceFactory(text="Le cluster signe un accord. Le ministère finance les essais.")
+    source = factories.SourceFactory(
+        text="Le cluster signe un accord. Le ministère finance les essais."
+    )
     cluster = factories.OrganisationFactory(name="MMI Cluster")
     factories.CitationFactory(source=source, quote="Le cluster signe un accord.", organisation=cluster)
     kept = factories.CitationFactory(
