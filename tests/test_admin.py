@@ -413,3 +413,115 @@ def test_editing_a_source_text_that_would_orphan_its_quotes_is_refused(admin_cli
     assert escape(str(first.target)) in page
     source.refresh_from_db()
     assert first.quote in source.text
+
+
+# Two staff members editing one record: the later save must not silently undo the earlier one.
+
+
+@pytest.fixture
+def other_staff(client, django_user_model):
+    """A second staff member, in a browser of their own."""
+    user = django_user_model.objects.create_superuser("alice", password="pw-for-tests-only")
+    client.force_login(user)
+    return client
+
+
+def change_url(record):
+    return reverse(f"admin:tracker_{record._meta.model_name}_change", args=[record.pk])
+
+
+def test_a_save_over_a_newer_change_is_refused_showing_it_and_keeping_what_was_typed(
+    admin_client, other_staff
+):
+    organisation = factories.OrganisationFactory(name="Agence Alpha", description="Old words")
+    url = change_url(organisation)
+    mine = form_data(admin_client.get(url))
+    theirs = form_data(other_staff.get(url))
+
+    theirs["description"] = "Description written by Alice"
+    assert other_staff.post(url, theirs).status_code == HTTPStatus.FOUND
+
+    mine["name"] = "Agence Beta"
+    response = admin_client.post(url, mine)
+    assert response.status_code == HTTPStatus.OK
+    page = response.content.decode()
+    assert "changed since you opened this page" in page
+    assert "Description written by Alice" in page
+    assert "alice" in page
+    organisation.refresh_from_db()
+    assert organisation.name == "Agence Alpha"
+    assert organisation.description == "Description written by Alice"
+
+    # What I typed is still in the form, beside Alice's description; saving it now keeps both.
+    again = form_data(response)
+    assert (again["name"], again["description"]) == ("Agence Beta", "Description written by Alice")
+    assert admin_client.post(url, again).status_code == HTTPStatus.FOUND
+    organisation.refresh_from_db()
+    assert organisation.name == "Agence Beta"
+    assert organisation.description == "Description written by Alice"
+
+
+def test_an_inline_row_added_by_someone_else_counts_as_a_change_of_the_record(
+    admin_client, other_staff
+):
+    organisation = factories.OrganisationFactory()
+    url = change_url(organisation)
+    mine = form_data(admin_client.get(url))
+    theirs = form_data(other_staff.get(url))
+    theirs.update({**inline_management("other_names", total=1),
+                   "other_names-0-name": "Agence Gamma", "other_names-0-kind": "variant",
+                   "other_names-0-language": "fr"})
+    assert other_staff.post(url, theirs).status_code == HTTPStatus.FOUND
+
+    mine["description"] = "My description"
+    response = admin_client.post(url, mine)
+    assert response.status_code == HTTPStatus.OK
+    assert "Agence Gamma" in response.content.decode()
+    organisation.refresh_from_db()
+    assert organisation.description != "My description"
+    assert organisation.other_names.get().name == "Agence Gamma"
+
+
+def changed_elsewhere(model):
+    """A record of `model`, and an edit of it made while a form on it is open."""
+    if model is Citation:
+        record = factories.CitationFactory()
+        return record, {"note": "Checked again"}
+    factory = getattr(factories, f"{model.__name__}Factory")
+    record = factory()
+    edits = {
+        Source: {"title": "Retitled"}, Organisation: {"name": "Renamed"},
+        OrganisationName: {"name": "Renamed"}, OrganisationLink: {"description": "Reworded"},
+        Person: {"name": "Renamed"}, Position: {"title": "Retitled"},
+        Agreement: {"title": "Retitled"}, AgreementParty: {"role": "witness"},
+        Commitment: {"description": "Reworded"},
+    }
+    return record, edits[model]
+
+
+@pytest.mark.parametrize("model", TRACKED)
+def test_every_change_form_refuses_to_overwrite_a_newer_version(admin_client, model):
+    record, edit = changed_elsewhere(model)
+    url = change_url(record)
+    mine = form_data(admin_client.get(url))
+    for field, value in edit.items():
+        setattr(record, field, value)
+    record.save()
+    response = admin_client.post(url, mine)
+    assert response.status_code == HTTPStatus.OK
+    assert "changed since you opened this page" in response.content.decode()
+    record.refresh_from_db()
+    assert all(getattr(record, field) == value for field, value in edit.items())
+
+
+def test_a_change_form_with_a_forged_version_is_refused(admin_client):
+    person = factories.PersonFactory()
+    url = change_url(person)
+    data = form_data(admin_client.get(url))
+    data["record_version"] = "not-a-version"
+    data["name"] = "Someone else"
+    response = admin_client.post(url, data)
+    assert response.status_code == HTTPStatus.OK
+    assert "Reload the page" in response.content.decode()
+    person.refresh_from_db()
+    assert person.name != "Someone else"

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db import connections, models
@@ -6,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from .concurrency import VERSION_FIELD, RecordVersionForm, record_parts
 from .dates import format_partial_date
 from .models import (
     CITATION_TARGETS,
@@ -71,6 +73,20 @@ class TrackerAdmin(CheckedAutocompleteMixin, SimpleHistoryAdmin):
     """
 
     list_per_page = 50
+    form = RecordVersionForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.record_parts = record_parts(self.model, self.inlines) if obj is not None else ()
+        return form
+
+    def get_fieldsets(self, request, obj=None):
+        """Every change form carries the version of the record it was opened at, hidden."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or VERSION_FIELD in flatten_fieldsets(fieldsets):
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], VERSION_FIELD]}), *rest]
 
     def get_search_results(self, request, queryset, search_term):
         words = search_words(search_term)
