@@ -178,3 +178,51 @@ def test_a_declared_key_missing_from_an_answer_fails_validation(api_token, monke
         with monkeypatch.context() as patch:
             patch.setattr(serializer, "represent", staticmethod(without_its_last_key))
             assert not answer_is_valid(operation, path_parameters, api_token), operation.label
+
+
+@pytest.mark.django_db
+def test_a_field_added_to_a_shape_reaches_schema_representation_and_loader(
+    django_assert_num_queries,
+):
+    """A new API field is one line of a record's shape: nothing else is written for it."""
+    from rest_framework import serializers as drf
+
+    from tests import factories
+    from tracker.api.serializers import PERSON, POSITION
+    from tracker.api.shapes import Column, Many, Rows, WebLinks
+    from tracker.models import Position
+
+    position = factories.PositionFactory(title="Director", ended_on=None)
+    wider = PERSON.extend(
+        "PersonWithOrganisationDescription",
+        Column("updated_description", drf.CharField(), source="description"),
+        Many(
+            "positions_again",
+            POSITION.extend(
+                "PositionWithId", Column("position_id", drf.IntegerField(), source="id")
+            ),
+            Rows(Position, "person"),
+            help_text="The positions once more.",
+        ),
+    )
+
+    fields = wider.record_serializer()().fields
+    assert isinstance(fields["updated_description"], drf.CharField)
+    assert set(fields["positions_again"].child.fields) == {
+        *POSITION.serializer()().fields,
+        "position_id",
+    }
+
+    people = list(wider.queryset())
+    with django_assert_num_queries(3):  # positions, citations, the positions once more
+        wider.load(people)
+        (answer,) = [
+            wider.record_serializer().represent(person, WebLinks(None)) for person in people
+        ]
+    assert answer["updated_description"] == position.person.description
+    assert answer["positions_again"] == [{**answer["positions"][0], "position_id": position.pk}]
+    assert list(answer) == [
+        *PERSON.record_serializer()().fields,
+        "updated_description",
+        "positions_again",
+    ]

@@ -11,9 +11,6 @@ Each loader issues a fixed number of queries whatever the number of records
 (tests/test_api.py holds that), and none loads an article's full text for a citation.
 """
 
-from django.db.models import Prefetch, prefetch_related_objects
-
-from ..models import Citation
 from .serializers import AGREEMENT, COMMITMENT, ORGANISATION, PERSON, SOURCE, SOURCE_DETAIL
 
 organisations = ORGANISATION.queryset
@@ -27,15 +24,3 @@ load_commitments = COMMITMENT.load
 sources = SOURCE.queryset
 source_details = SOURCE_DETAIL.queryset
 load_source_details = SOURCE_DETAIL.load
-
-
-def load_source_quotes(sources):
-    # One source at a time: the quotes come as instances, each with the record it backs.
-    prefetch_related_objects(
-        sources,
-        Prefetch(
-            "citations",
-            queryset=Citation.objects.with_targets().defer("source__text", "source__search_text"),
-            to_attr="quote_list",
-        ),
-    )

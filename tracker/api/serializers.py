@@ -8,6 +8,7 @@ new field is one line here (and a migration if the model gains a column).
 does not declare, so an answer and its documentation cannot drift apart.
 """
 
+from django.db.models import Prefetch, prefetch_related_objects
 from rest_framework import serializers
 
 from ..choices import (
@@ -25,6 +26,7 @@ from ..choices import (
 from ..models import (
     Agreement,
     AgreementParty,
+    Citation,
     Commitment,
     Organisation,
     OrganisationLink,
@@ -352,9 +354,15 @@ def quotes(source, links):
 
 
 def load_quotes(sources):
-    from .loading import load_source_quotes
-
-    load_source_quotes(sources)
+    # One source at a time: the quotes come as instances, each with the record it backs.
+    prefetch_related_objects(
+        sources,
+        Prefetch(
+            "citations",
+            queryset=Citation.objects.with_targets().defer("source__text", "source__search_text"),
+            to_attr="quote_list",
+        ),
+    )
 
 
 SOURCE_DETAIL = SOURCE.extend(

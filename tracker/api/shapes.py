@@ -17,6 +17,7 @@ everything nested in them is a plain dict, which costs a fraction of a model ins
 """
 
 from collections import defaultdict
+from functools import cache
 from itertools import count
 from urllib.parse import quote
 
@@ -215,6 +216,10 @@ def ref_serializer(model, fields):
     """The serializer of a short reference to a `model` record, one class per model."""
     name = f"{model.__name__}Ref"
     serializer = REF_SERIALIZERS.get(name)
+    if serializer is not None and tuple(serializer._declared_fields) != tuple(fields):
+        raise ValueError(
+            f"A reference to a {model.__name__} is {tuple(serializer._declared_fields)}"
+        )
     if serializer is None:
         attributes = {
             field: serializers.SlugField() if field == "slug" else serializers.CharField()
@@ -369,19 +374,15 @@ class Many(Field):
         return f"[{item} for {variable} in {access(self.attribute)}]"
 
 
-CITATION = None  # the shape of a citation, made on first use (it needs the models loaded)
-
-
+@cache
 def citation_shape():
-    global CITATION
-    if CITATION is None:
-        CITATION = Shape(
-            "Citation",
-            Citation,
-            Ref("source", parts=("slug", "title"), help_text="The article the quote comes from."),
-            Column("quote", serializers.CharField(help_text="The source's words, verbatim.")),
-        )
-    return CITATION
+    """The shape of a citation, the same wherever one is shown."""
+    return Shape(
+        "Citation",
+        Citation,
+        Ref("source", parts=("slug", "title"), help_text="The article the quote comes from."),
+        Column("quote", serializers.CharField(help_text="The source's words, verbatim.")),
+    )
 
 
 class Citations(Many):
@@ -406,18 +407,14 @@ class Custom(Field):
     """A value built by hand: `represent(record, links)` after `load(records)` has loaded what
     it needs (for a record's detail page, where one record is shown)."""
 
-    def __init__(self, name, schema_field, represent, load=None, columns=()):
+    def __init__(self, name, schema_field, represent, load=None):
         self.name = name
         self.schema = schema_field
         self.represent = represent
         self.load = load
-        self.columns = columns
 
     def schema_field(self):
         return self.schema
-
-    def record_columns(self, model):
-        return self.columns
 
     def expression(self, access, compiler):
         return f"{compiler.constant(self.represent)}({access.variable}, links)"
