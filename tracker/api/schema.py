@@ -5,6 +5,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
+from .shapes import StrictSerializer
+
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="What was wrong, in words.")
@@ -47,6 +49,16 @@ class TrackerAutoSchema(AutoSchema):
                 ),
             )
         return responses
+
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        # A record's schema lists every key it has: one key more or less in an answer is a
+        # mismatch between the answer and its documentation, which the tests must catch.
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        if isinstance(serializer, StrictSerializer) or (
+            isinstance(serializer, type) and issubclass(serializer, StrictSerializer)
+        ):
+            schema["additionalProperties"] = False
+        return schema
 
 
 class FilterExtension(DjangoFilterExtension):
