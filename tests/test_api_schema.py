@@ -187,7 +187,7 @@ def test_a_field_added_to_a_shape_reaches_schema_representation_and_loader(
     """A new API field is one line of a record's shape: nothing else is written for it."""
     from rest_framework import serializers as drf
 
-    from tests import factories
+    from tracker.devtools import factories
     from tracker.api.serializers import PERSON, POSITION
     from tracker.api.shapes import Column, Many, Rows, WebLinks
     from tracker.models import Position
