@@ -1,5 +1,6 @@
 import datetime
 import io
+import time
 from http import HTTPStatus
 
 import pytest
@@ -12,7 +13,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests import factories
-from tracker.api import throttle_store
+from tracker.api import throttle_store, throttling
 from tracker.choices import (
     AgreementKind,
     AgreementStatus,
@@ -40,6 +41,15 @@ def fresh_throttle_counts():
     yield
     cache.clear()
     caches["throttle"].clear()
+
+
+@pytest.fixture(autouse=True)
+def throttle_clock(monkeypatch):
+    """Counts are per clock window (a minute for "2/minute"): a test must not straddle two."""
+    now = time.time()
+    monkeypatch.setattr(
+        throttling.WindowCountMixin, "timer", staticmethod(lambda: now), raising=False
+    )
 
 
 @pytest.fixture
@@ -1019,8 +1029,8 @@ def test_trusted_proxies_are_none_unless_configured():
 @pytest.mark.django_db(transaction=True)
 def test_the_limit_holds_under_parallel_requests_to_a_real_server(live_server, settings):
     """Eight clients share one token and send 40 requests at once to a threaded HTTP server
-    against a limit of 20: exactly 20 pass, whatever the interleaving."""
-    import time
+    against a limit of 20: exactly 20 pass, whatever the interleaving (the server runs in
+    this process, so `throttle_clock` keeps all 40 in one window)."""
     import urllib.error
     import urllib.request
     from concurrent.futures import ThreadPoolExecutor
@@ -1030,10 +1040,6 @@ def test_the_limit_holds_under_parallel_requests_to_a_real_server(live_server, s
     limit_rates(settings, user="20/hour")
     settings.TRACKER_API_CACHE_SECONDS = 0
     token = Token.objects.create(user=get_user_model().objects.create_user("busy-partner"))
-    # Counts are kept per clock hour: start clear of its end, so all 40 fall in one.
-    left = 3600 - time.time() % 3600
-    if left < 60:
-        time.sleep(left + 1)
 
     def read(_):
         request = urllib.request.Request(
@@ -1118,7 +1124,9 @@ def test_an_unexpected_failure_under_the_api_is_a_json_500(api, monkeypatch):
 
 
 def test_a_thousand_word_search_is_answered_in_json(api):
+    """Whatever the database makes of it (SQLite fails on so large an expression)."""
     api.raise_request_exception = False
     response = api.get(f"{API}/agreements/", {"q": " ".join(f"w{n}" for n in range(1000))})
     assert response["Content-Type"] == "application/json"
-    assert response.json()["detail"]
+    body = response.json()
+    assert body["detail"] if response.status_code >= 400 else body["count"] == 0

@@ -6,6 +6,7 @@ ever commits.
 """
 
 import io
+import time
 from http import HTTPStatus
 
 import pytest
@@ -19,7 +20,7 @@ from rest_framework.test import APIClient
 
 from tests import factories
 from tracker import data_version, models
-from tracker.api import throttle_store
+from tracker.api import throttle_store, throttling
 from tracker.api.cache import local_pages
 from tracker.choices import AgreementKind, CommitmentStatus
 
@@ -40,6 +41,15 @@ def empty_cache(settings):
     cache.clear()
     caches["throttle"].clear()
     local_pages.clear()
+
+
+@pytest.fixture(autouse=True)
+def throttle_clock(monkeypatch):
+    """Counts are per clock window (a minute for "2/minute"): a test must not straddle two."""
+    now = time.time()
+    monkeypatch.setattr(
+        throttling.WindowCountMixin, "timer", staticmethod(lambda: now), raising=False
+    )
 
 
 @pytest.fixture
