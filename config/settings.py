@@ -4,10 +4,12 @@ Every deployment (a laptop trying the tracker, CI, a ministry's servers) reads t
 module; what differs between them comes from the environment, never from a settings fork.
 """
 
+import importlib.util
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -78,12 +80,23 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "csp",
     "tracker",
 ]
+
+# Development tooling (factories, the synthetic data generator, the benchmark and their
+# commands) comes with the dev/test extras; a production install without them runs the same
+# settings with the app left out.
+DEVTOOLS_DEPENDENCIES = ("factory", "faker", "tqdm")
+if all(importlib.util.find_spec(name) for name in DEVTOOLS_DEPENDENCIES):
+    INSTALLED_APPS.append("tracker.devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: static files keep their own public, long-lived headers.
+    "csp.middleware.CSPMiddleware",
+    "tracker.headers.ResponseHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -92,6 +105,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "tracker.timeouts.StatementTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -152,6 +166,9 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+# Where a login lands when it names no page of this site to go back to (Django's default,
+# /accounts/profile/, does not exist here).
+LOGIN_REDIRECT_URL = "tracker:dashboard"
 
 # Anonymous users may read the UI and the API only when a deployment says so.
 TRACKER_PUBLIC_READ = env_bool("TRACKER_PUBLIC_READ", False)
@@ -163,6 +180,44 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# --- Browser policies (tracker/headers.py) ---------------------------------------------------
+# Every page runs only the scripts and styles served by the tracker itself: no inline script,
+# style element or style attribute is allowed. Two exceptions, both as narrow as CSP allows:
+# the ReDoc page writes its styles at run time under the page's nonce, and the admin's history
+# list (django-simple-history) carries one fixed style attribute, allowed by its hash alone.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [
+            "'unsafe-hashes'",
+            "'sha256-XMXSevYjgSjXgRafBFDvtjwX+yyWLrxfso9DcNZ9UXM='",  # style="border-top: 0"
+        ],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Browser features no page of the tracker uses, refused to the page and anything it embeds.
+PERMISSIONS_POLICY = [
+    "accelerometer",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "usb",
+]
 
 # --- Production: HTTPS, shared state, logs ---------------------------------------------------
 # Every switch comes from the environment so one settings module serves a laptop on plain
@@ -268,6 +323,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No badge fetched from validator.swagger.io: the docs make no outside request.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
@@ -283,6 +340,17 @@ SPECTACULAR_SETTINGS = {
         "DatePrecisionEnum": "tracker.choices.DatePrecision",
     },
 }
+
+# Longest a web request's SQL statement may run, in milliseconds, before the database cancels
+# it and the request answers 503 (tracker/timeouts.py); 0 is no limit. Only the WSGI
+# application applies it, so management commands are never cut short; config/gunicorn.py
+# sets it below the worker timeout for `make serve`.
+TRACKER_STATEMENT_TIMEOUT_MS = env_int("TRACKER_STATEMENT_TIMEOUT_MS", 0)
+if TRACKER_STATEMENT_TIMEOUT_MS < 0:
+    raise ImproperlyConfigured(
+        "TRACKER_STATEMENT_TIMEOUT_MS must be 0 (no limit) or a number of milliseconds, not "
+        f"{TRACKER_STATEMENT_TIMEOUT_MS}."
+    )
 
 # Encoded API pages (list and detail, 200 only) kept in the shared cache for this many
 # seconds, and used only while the tracker's data is unchanged (tracker/data_version.py); 0

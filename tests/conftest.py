@@ -2,7 +2,7 @@ import io
 
 import pytest
 
-from tests import factories
+from tracker.devtools import factories
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from tests import factories
+from tracker.devtools import factories
 from tracker.models import (
     Agreement,
     AgreementParty,

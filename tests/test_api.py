@@ -12,7 +12,6 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests import factories
 from tracker.api import throttle_store, throttling
 from tracker.choices import (
     AgreementKind,
@@ -25,6 +24,7 @@ from tracker.choices import (
     OrganisationKind,
     PartyRole,
 )
+from tracker.devtools import factories
 
 pytestmark = pytest.mark.django_db
 

@@ -18,11 +18,11 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests import factories
 from tracker import data_version, models
 from tracker.api import throttle_store, throttling
 from tracker.api.cache import local_pages
 from tracker.choices import AgreementKind, CommitmentStatus
+from tracker.devtools import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from tests import factories
+from tracker.devtools import factories
 from tracker.backup import NOT_BACKED_UP, backed_up_models
 from tracker.models import Organisation, Person
 

@@ -83,3 +83,30 @@ def test_every_model_change_has_its_migration():
         call_command("makemigrations", "--check", "--dry-run", stdout=output, stderr=output)
     except SystemExit as exit_:
         pytest.fail(f"Model changes without a migration (exit {exit_.code}):\n{output.getvalue()}")
+
+
+def load_gunicorn_config(**environment):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GUNICORN_", "TRACKER_"))}
+    env.update(environment)
+    code = (
+        "import os, runpy; runpy.run_path('config/gunicorn.py'); "
+        "print(os.environ['TRACKER_STATEMENT_TIMEOUT_MS'])"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_make_serve_cancels_statements_before_the_worker_timeout():
+    assert load_gunicorn_config().stdout.split() == ["30000"]
+    assert load_gunicorn_config(GUNICORN_TIMEOUT="20").stdout.split() == ["10000"]
+    assert load_gunicorn_config(TRACKER_STATEMENT_TIMEOUT_MS="5000").stdout.split() == ["5000"]
+    for value in ("60000", "90000", "-1", "soon"):
+        result = load_gunicorn_config(TRACKER_STATEMENT_TIMEOUT_MS=value)
+        assert result.returncode != 0
+        assert "TRACKER_STATEMENT_TIMEOUT_MS must be" in result.stderr

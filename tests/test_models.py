@@ -6,7 +6,7 @@ from django.core import serializers
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from tests import factories
+from tracker.devtools import factories
 from tracker.choices import CommitmentStatus, DatePrecision
 from tracker.dates import format_partial_date
 from tracker.models import (

@@ -6,7 +6,7 @@ CI runs this module on both databases; each assertion below holds on whichever o
 import pytest
 from django.db import connection
 
-from tests import factories
+from tracker.devtools import factories
 from tracker.models import Agreement, Commitment, Organisation, Person, Source
 
 pytestmark = pytest.mark.django_db

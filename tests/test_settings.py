@@ -44,3 +44,12 @@ def test_debug_is_off_and_anonymous_read_closed_by_default():
         DJANGO_SECRET_KEY="k" * 50,
     )
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_statement_timeout_is_off_by_default_and_a_bad_value_is_named():
+    read = "from django.conf import settings; print(settings.TRACKER_STATEMENT_TIMEOUT_MS)"
+    assert start_django(read, DJANGO_SECRET_KEY="k" * 50).stdout.split() == ["0"]
+    for value in ("-1", "30s"):
+        result = start_django(read, DJANGO_SECRET_KEY="k" * 50, TRACKER_STATEMENT_TIMEOUT_MS=value)
+        assert result.returncode != 0
+        assert "TRACKER_STATEMENT_TIMEOUT_MS must be" in result.stderr

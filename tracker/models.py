@@ -19,7 +19,7 @@ from .choices import (
     OrganisationKind,
     PartyRole,
 )
-from .dates import normalise_partial_date
+from .dates import EARLIEST_DATE, LATEST_DATE, normalise_partial_date, validate_date_in_range
 from .text import fold, quote_occurs_in
 
 
@@ -40,6 +40,28 @@ def date_order_constraint(start, end, model_name):
         violation_error_message=format_lazy(
             _("{end} cannot be earlier than {start}."), start=start, end=end
         ),
+    )
+
+
+def date_range_constraint(field, model_name):
+    """The database's copy of `validate_date_in_range`, for writes that skip validation."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__isnull": True})
+        | Q(**{f"{field}__range": (EARLIEST_DATE, LATEST_DATE)}),
+        name=f"{model_name}_{field}_in_range",
+        violation_error_message=format_lazy(
+            _("{field} must lie between {earliest} and {latest}."),
+            field=field,
+            earliest=EARLIEST_DATE.isoformat(),
+            latest=LATEST_DATE.isoformat(),
+        ),
+    )
+
+
+def date_field(verbose_name, **options):
+    """An optional date, within the tracker's supported range."""
+    return models.DateField(
+        verbose_name, null=True, blank=True, validators=[validate_date_in_range], **options
     )
 
 
@@ -80,17 +102,15 @@ class Source(SearchableModel):
     )
     url = models.URLField(_("address"), max_length=500, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=Language.choices)
-    published_on = models.DateField(_("published on"), null=True, blank=True)
+    published_on = date_field(_("published on"))
     published_on_precision = models.CharField(
         _("precision of the publication date"),
         max_length=8,
         choices=DatePrecision.choices,
         default=DatePrecision.DAY,
     )
-    page_dated_on = models.DateField(
+    page_dated_on = date_field(
         _("date in the page header"),
-        null=True,
-        blank=True,
         help_text=_(
             "The date a web page prints in its header, which may be the day it was "
             "displayed rather than the day the article was published."
@@ -112,6 +132,8 @@ class Source(SearchableModel):
         constraints = [
             choices_constraint("language", Language, "source"),
             choices_constraint("published_on_precision", DatePrecision, "source"),
+            date_range_constraint("published_on", "source"),
+            date_range_constraint("page_dated_on", "source"),
         ]
 
     def __str__(self):
@@ -141,7 +163,7 @@ class Organisation(SearchableModel):
         _("country"), max_length=2, default="MA", help_text=_("ISO 3166 code, such as MA.")
     )
     description = models.TextField(_("description"), blank=True)
-    founded_on = models.DateField(_("founded on"), null=True, blank=True)
+    founded_on = date_field(_("founded on"))
     founded_on_precision = models.CharField(
         _("precision of the founding date"),
         max_length=8,
@@ -159,6 +181,7 @@ class Organisation(SearchableModel):
         constraints = [
             choices_constraint("kind", OrganisationKind, "organisation"),
             choices_constraint("founded_on_precision", DatePrecision, "organisation"),
+            date_range_constraint("founded_on", "organisation"),
             models.CheckConstraint(
                 condition=Q(country__regex=r"^[A-Z][A-Z]$"),
                 name="organisation_country_iso_code",
@@ -255,8 +278,8 @@ class OrganisationLink(models.Model):
         related_name="links_in",
         verbose_name=_("related organisation"),
     )
-    started_on = models.DateField(_("since"), null=True, blank=True)
-    ended_on = models.DateField(_("until"), null=True, blank=True)
+    started_on = date_field(_("since"))
+    ended_on = date_field(_("until"))
     description = models.TextField(_("description"), blank=True)
 
     history = HistoricalRecords()
@@ -279,6 +302,8 @@ class OrganisationLink(models.Model):
             ),
             choices_constraint("kind", LinkKind, "organisationlink"),
             date_order_constraint("started_on", "ended_on", "organisationlink"),
+            date_range_constraint("started_on", "organisationlink"),
+            date_range_constraint("ended_on", "organisationlink"),
         ]
 
     def __str__(self):
@@ -334,8 +359,8 @@ class Position(models.Model):
         verbose_name=_("organisation"),
     )
     title = models.CharField(_("title"), max_length=200)
-    started_on = models.DateField(_("since"), null=True, blank=True)
-    ended_on = models.DateField(_("until"), null=True, blank=True)
+    started_on = date_field(_("since"))
+    ended_on = date_field(_("until"))
 
     history = HistoricalRecords()
     objects = querysets.PositionQuerySet.as_manager()
@@ -351,6 +376,8 @@ class Position(models.Model):
                 violation_error_message=_("This person already holds this title here."),
             ),
             date_order_constraint("started_on", "ended_on", "position"),
+            date_range_constraint("started_on", "position"),
+            date_range_constraint("ended_on", "position"),
         ]
 
     def __str__(self):
@@ -381,7 +408,7 @@ class Agreement(SearchableModel):
         choices=AgreementStatus.choices,
         default=AgreementStatus.SIGNED,
     )
-    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    signed_on = date_field(_("signed on"))
     signed_on_precision = models.CharField(
         _("precision of the signing date"),
         max_length=8,
@@ -402,6 +429,7 @@ class Agreement(SearchableModel):
             choices_constraint("kind", AgreementKind, "agreement"),
             choices_constraint("status", AgreementStatus, "agreement"),
             choices_constraint("signed_on_precision", DatePrecision, "agreement"),
+            date_range_constraint("signed_on", "agreement"),
         ]
         indexes = [models.Index(fields=["signed_on"], name="agreement_signed_on_idx")]
 
@@ -509,8 +537,8 @@ class Commitment(SearchableModel):
         choices=CommitmentStatus.choices,
         default=CommitmentStatus.ANNOUNCED,
     )
-    due_on = models.DateField(_("due on"), null=True, blank=True)
-    met_on = models.DateField(_("met on"), null=True, blank=True)
+    due_on = date_field(_("due on"))
+    met_on = date_field(_("met on"))
 
     history = HistoricalRecords()
     objects = querysets.CommitmentQuerySet.as_manager()
@@ -529,6 +557,8 @@ class Commitment(SearchableModel):
                 name="commitment_met_on_only_when_met",
                 violation_error_message=_("Only a met or partly met commitment has a date it was met."),
             ),
+            date_range_constraint("due_on", "commitment"),
+            date_range_constraint("met_on", "commitment"),
         ]
         indexes = [models.Index(fields=["status", "due_on"], name="commitment_status_due_idx")]
 

@@ -16,7 +16,7 @@ from django.views.generic import DetailView, TemplateView
 
 from . import graph
 from .choices import CommitmentStatus
-from .dates import format_partial_date
+from .dates import EARLIEST_DATE, LATEST_DATE, periods
 from .filters import (
     AgreementFilterSet,
     CommitmentFilterSet,
@@ -131,14 +131,34 @@ class FilteredListView(ReadAccessMixin, TemplateView):
         writer = csv.writer(Echo())
         stream = chain(
             ["\ufeff"],  # lets spreadsheet programs read the file as UTF-8
-            (writer.writerow(self.csv_header()),),
-            (writer.writerow(row) for row in self.csv_rows(rows.iterator(chunk_size=500))),
+            (writer.writerow(spreadsheet_row(self.csv_header())),),
+            (
+                writer.writerow(spreadsheet_row(row))
+                for row in self.csv_rows(rows.iterator(chunk_size=500))
+            ),
         )
         response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
         stamp = timezone.localdate().isoformat()
         response["Content-Disposition"] = f'attachment; filename="{self.csv_name}-{stamp}.csv"'
         return response
 
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV
+# Injection"); numbers are written as numbers, so only text can carry one.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_row(row):
+    """The row with every text cell a spreadsheet would evaluate turned into plain text.
+
+    A leading single quote is what spreadsheets themselves use to mark a cell as text, so
+    the value stays readable; the backup (JSON) is not written through this and keeps exact
+    values.
+    """
+    return [
+        f"'{cell}" if isinstance(cell, str) and cell.startswith(FORMULA_TRIGGERS) else cell
+        for cell in row
+    ]
 
 
 def party_summary(agreement):
@@ -542,13 +562,13 @@ class DashboardView(ReadAccessMixin, TemplateView):
         return context
 
 
-def _month_end(month):
-    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return following - datetime.timedelta(days=1)
-
-
 def agreement_timeline(width=760, height=200, max_bars=48):
-    """Agreements signed per month (per year over long spans), as bars for an SVG chart."""
+    """Agreements signed per period, as at most `max_bars` bars for an SVG chart.
+
+    The period is a month, else a quarter, else a year, else a run of years, whichever keeps
+    the bars within `max_bars` for the span of the data (tracker.dates.periods), so neither
+    the page's size nor its date arithmetic depends on how far apart the dates are.
+    """
     per_month = (
         Agreement.objects.filter(signed_on__isnull=False)
         .annotate(month=TruncMonth("signed_on"))
@@ -563,39 +583,24 @@ def agreement_timeline(width=760, height=200, max_bars=48):
         counts[month] = counts.get(month, 0) + n
     if not counts:
         return None
-    first, last = min(counts), max(counts)
-    months = (last.year - first.year) * 12 + last.month - first.month + 1
-    if months < 12:  # a year at least, so a lone month's bar sits in some context
-        back = 12 - months
-        index = first.year * 12 + first.month - 1 - back
-        first = datetime.date(index // 12, index % 12 + 1, 1)
-        months = 12
-    buckets = []
-    if months <= max_bars:
-        month = first
-        while month <= last:
-            buckets.append(
-                (
-                    month,
-                    _month_end(month),
-                    counts.get(month, 0),
-                    format_partial_date(month, "month"),
-                )
-            )
-            month = _month_end(month) + datetime.timedelta(days=1)
-    else:
-        per_year = {}
-        for month, n in counts.items():
-            per_year[month.year] = per_year.get(month.year, 0) + n
-        for year in range(first.year, last.year + 1):
-            buckets.append(
-                (
-                    datetime.date(year, 1, 1),
-                    datetime.date(year, 12, 31),
-                    per_year.get(year, 0),
-                    str(year),
-                )
-            )
+    spans = periods(min(counts), max(counts), max_count=max_bars)
+    totals = [0] * len(spans)
+    index = 0
+    for month in sorted(counts):
+        while month not in spans[index]:
+            index += 1
+        totals[index] += counts[month]
+    # Each bar links to the agreements list filtered to its period, within the dates that
+    # list accepts (a period may reach past them: the year before a lone month, a decade).
+    buckets = [
+        (
+            max(span.start, EARLIEST_DATE),
+            min(span.end, LATEST_DATE),
+            total,
+            span.label,
+        )
+        for span, total in zip(spans, totals, strict=True)
+    ]
     top = max(n for *_, n, _label in buckets) or 1
     left, bottom, chart_height = 40, 40, height - 60
     step = (width - left - 10) / len(buckets)

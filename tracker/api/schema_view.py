@@ -1,5 +1,9 @@
 from django.utils.translation import get_language
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 from rest_framework.response import Response
 
 from .renderers import JSONRenderer
@@ -40,9 +44,11 @@ class SchemaView(JSONErrorsMixin, SpectacularAPIView):
         return Response(data=response.data, headers=dict(response.headers))
 
 
-class SwaggerView(JSONErrorsMixin, SpectacularSwaggerView):
+class SwaggerView(JSONErrorsMixin, SpectacularSwaggerSplitView):
     # The docs pages are static pages around the schema: public and not throttled, like it.
+    # Its start-up script is served apart, so the page needs no inline script.
     throttle_classes = ()
+    template_name = "tracker/api/swagger_ui.html"
 
 
 class RedocView(JSONErrorsMixin, SpectacularRedocView):

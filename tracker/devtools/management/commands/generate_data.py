@@ -4,7 +4,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from tracker.synthetic import Generator, Sizes, delete_tracker_data, tracker_row_counts
+from tracker.devtools.synthetic import Generator, Sizes, delete_tracker_data, tracker_row_counts
 
 
 class Command(BaseCommand):

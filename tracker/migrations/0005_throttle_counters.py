@@ -8,7 +8,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0003_cheap_default_orderings"),
+        ("tracker", "0004_dates_in_range"),
     ]
 
     operations = [

@@ -37,7 +37,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
-from . import models
+from tracker import models
+
+# The hand-built agreements page that `bench_wsgi` serves beside the site during the load run.
+FLOOR_PATH = "/bench-floor/agreements/"
 
 API_PREFIX = "/api/v1/"
 API_RESOURCES = {
@@ -812,16 +815,14 @@ def load_run(
     """Start the application server on loopback, load the endpoints in turn, stop it.
 
     The server is `make serve`'s (gunicorn with the production configuration) serving
-    `tracker.bench_wsgi`: the site, and with `floor`, the hand-built agreements page, loaded
+    `tracker.devtools.bench_wsgi`: the site, and with `floor`, the hand-built agreements page, loaded
     third after `trivial_path` (`/healthz`) and the list. Each endpoint gets a
     two-second warm-up first (a worker's first requests import and compile what it needs).
     `extra_env` is added to the server's environment (a throttle rate, say). The server's
     output (gunicorn's access log among it) goes to a temporary file, shown if it fails.
     """
-    from .bench_wsgi import FLOOR_PATH
-
     port = free_port()
-    application = "tracker.bench_wsgi:application"
+    application = "tracker.devtools.bench_wsgi:application"
     env = {
         **os.environ,
         "DJANGO_DEBUG": "0",

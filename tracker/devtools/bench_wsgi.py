@@ -19,12 +19,10 @@ from django.urls import path  # noqa: E402
 
 import config.urls  # noqa: E402
 
-FLOOR_PATH = "/bench-floor/agreements/"
+from .benchmarking import FLOOR_PATH, encoded_floor  # noqa: E402
 
 
 def floor(request):
-    from .benchmarking import encoded_floor
-
     return HttpResponse(encoded_floor("agreements"), content_type="application/json")
 
 

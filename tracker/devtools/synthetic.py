@@ -7,7 +7,7 @@ written from the sentences that cite the records it reports on, plus context sen
 
 Everything is drawn from one `random.Random(seed)` (and Faker instances seeded from it) and
 never from the order of a set or dict of strings, so the same seed and sizes give the same
-data. Records are built with the factory-boy factories of `tests/factories.py` (`.build()`,
+data. Records are built with the factory-boy factories of `tracker/devtools/factories.py` (`.build()`,
 no query), then written with `bulk_create` in batches with their history rows, the way the
 admin would have recorded each creation.
 """
@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from faker import Faker
 
-from . import models
-from .choices import (
+from tracker import models
+from tracker.choices import (
     AgreementKind,
     AgreementStatus,
     CommitmentCategory,
@@ -36,8 +36,8 @@ from .choices import (
     OrganisationKind,
     PartyRole,
 )
-from .data_version import changed_on_commit
-from .text import fold
+from tracker.data_version import changed_on_commit
+from tracker.text import fold
 
 # Dates are drawn inside a fixed window, not around today, so a seed means the same data on
 # any day the generator runs.
@@ -603,7 +603,7 @@ class Generator:
     """Builds the dataset in memory with the factories, then writes it in bulk."""
 
     def __init__(self, sizes, seed=0, progress=None, append=False):
-        from tests import factories  # the factories the tests use; see the module docstring
+        from . import factories  # the factories the tests use; see the module docstring
 
         self.factories = factories
         self.sizes = sizes

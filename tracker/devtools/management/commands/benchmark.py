@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test import override_settings
 
-from tracker import benchmarking
-from tracker.synthetic import tracker_row_counts
+from tracker.devtools import benchmarking
+from tracker.devtools.synthetic import tracker_row_counts
 
 FACES = ("api", "ui", "admin", "search", "load")
 

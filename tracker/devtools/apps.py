@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DevtoolsConfig(AppConfig):
+    name = "tracker.devtools"
+    label = "tracker_devtools"
+    verbose_name = "Tracker development tools"
