@@ -4,6 +4,7 @@ from http import HTTPStatus
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from tracker.devtools import factories
 from tracker.models import (
@@ -273,3 +274,254 @@ def test_citations_can_be_listed_by_the_kind_of_record_they_support(admin_client
     shown = response.context["cl"].result_list
     assert len(shown) == Citation.objects.filter(commitment__isnull=False).count() > 0
     assert all(citation.commitment_id for citation in shown)
+
+
+def form_data(response):
+    """What a browser posts back from an admin add or change page when nothing is edited."""
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        forms.append(inline.formset.management_form)
+        forms.extend(inline.formset.forms)
+    data = {}
+    for form in forms:
+        for bound in form:
+            value = bound.value()
+            if value is None or value is False:
+                continue
+            data[bound.html_name] = "on" if value is True else value
+    return data
+
+
+def new_record_fields(model):
+    """What an add page needs for a valid `model` record, its relations made by factories."""
+    if model is Organisation:
+        return {"name": "Agence test", "slug": "agence-test", "kind": "public_agency",
+                "country": "MA", "founded_on_precision": "day"}
+    if model is Person:
+        return {"name": "Jeanne Test", "slug": "jeanne-test"}
+    if model is Agreement:
+        return {"title": "Accord de test", "slug": "accord-de-test", "kind": "memorandum",
+                "status": "signed", "signed_on": "2022-03-01", "signed_on_precision": "day"}
+    if model is OrganisationLink:
+        return {"from_organisation": factories.OrganisationFactory().pk, "kind": "member_of",
+                "to_organisation": factories.OrganisationFactory().pk}
+    if model is Position:
+        return {"person": factories.PersonFactory().pk,
+                "organisation": factories.OrganisationFactory().pk, "title": "Directrice"}
+    if model is AgreementParty:
+        return {"agreement": factories.AgreementFactory().pk,
+                "organisation": factories.OrganisationFactory().pk, "role": "signatory"}
+    if model is Commitment:
+        party = factories.AgreementPartyFactory()
+        return {"slug": "orders", "agreement": party.agreement_id, "party": party.organisation_id,
+                "description": "Place orders", "category": "procurement", "status": "announced"}
+    raise AssertionError(model)
+
+
+CITED_MODELS = [
+    Organisation, Person, Agreement, OrganisationLink, Position, AgreementParty, Commitment
+]
+
+
+@pytest.mark.parametrize("model", CITED_MODELS)
+def test_a_new_record_and_its_citation_are_added_in_one_save(admin_client, model):
+    source = factories.SourceFactory(text="Le ministère a signé la convention à Rabat.")
+    add = reverse(f"admin:tracker_{model._meta.model_name}_add")
+    data = form_data(admin_client.get(add))
+    data.update(new_record_fields(model))
+    data.update({**inline_management("citations", total=1),
+                 "citations-0-source": source.pk, "citations-0-quote": "a signé la convention"})
+    response = admin_client.post(add, data)
+    assert response.status_code == HTTPStatus.FOUND, response.context["errors"]
+    record = model.objects.get()
+    assert [c.quote for c in record.citations.all()] == ["a signé la convention"]
+
+
+def test_a_new_agreement_with_parties_commitments_and_citations_is_added_in_one_save(admin_client):
+    organisation = factories.OrganisationFactory()
+    source = factories.SourceFactory(text="Le cluster s'engage à acheter local.")
+    data = agreement_form(
+        **inline_management("parties", total=1),
+        **{"parties-0-organisation": organisation.pk, "parties-0-role": "signatory"},
+        **inline_management("commitments", total=1),
+        **{"commitments-0-slug": "orders", "commitments-0-party": organisation.pk,
+           "commitments-0-description": "Buy local", "commitments-0-category": "procurement",
+           "commitments-0-status": "announced"},
+        **inline_management("citations", total=2),
+        **{"citations-0-source": source.pk, "citations-0-quote": "s'engage à acheter local",
+           "citations-1-source": source.pk, "citations-1-quote": "Le cluster"},
+    )
+    response = admin_client.post(reverse("admin:tracker_agreement_add"), data)
+    assert response.status_code == HTTPStatus.FOUND, response.context["errors"]
+    agreement = Agreement.objects.get(slug="accord-de-test")
+    assert agreement.parties.get().organisation == organisation
+    assert agreement.commitments.get().slug == "orders"
+    quotes = sorted(c.quote for c in agreement.citations.all())
+    assert quotes == ["Le cluster", "s'engage à acheter local"]
+
+
+def test_a_citation_on_an_add_page_still_needs_words_of_its_source(admin_client):
+    source = factories.SourceFactory(text="Le ministère a signé la convention.")
+    add = reverse("admin:tracker_person_add")
+    data = form_data(admin_client.get(add))
+    data.update({**new_record_fields(Person), **inline_management("citations", total=1),
+                 "citations-0-source": source.pk, "citations-0-quote": "Invented words"})
+    response = admin_client.post(add, data)
+    assert response.status_code == HTTPStatus.OK
+    assert "does not occur in the text" in response.content.decode()
+    assert not Person.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("url_name", "field"),
+    [
+        ("admin:tracker_commitment_add", "agreement"),
+        ("admin:tracker_citation_add", "source"),
+        ("admin:tracker_agreementparty_add", "signed_by"),
+        ("admin:tracker_organisation_add", "citations-0-source"),
+        ("admin:tracker_agreement_add", "parties-0-organisation"),
+    ],
+)
+@pytest.mark.parametrize("crafted", ["abc", "\x00", "99999999999999999999999"])
+def test_a_crafted_record_reference_is_a_form_error_not_a_server_error(
+    admin_client, url_name, field, crafted
+):
+    url = reverse(url_name)
+    data = form_data(admin_client.get(url))
+    if "-" in field:
+        prefix = field.split("-")[0]
+        data.update(inline_management(prefix, total=1))
+    data[field] = crafted
+    response = admin_client.post(url, data)
+    assert response.status_code == HTTPStatus.OK
+    page = response.content.decode()
+    assert "Select a valid choice" in page or "Null characters are not allowed" in page
+
+
+def test_editing_a_source_text_that_would_orphan_its_quotes_is_refused(admin_client, article_data):
+    source = Source.objects.get(slug="maroc-booster-fabrication-locale-dispositifs-medicaux")
+    cited = source.citations.with_targets().order_by("id")
+    assert cited.count() > 1
+    url = reverse("admin:tracker_source_change", args=[source.pk])
+    data = form_data(admin_client.get(url))
+    first = cited[0]
+    data["text"] = source.text.replace(first.quote, "")
+    response = admin_client.post(url, data)
+    assert response.status_code == HTTPStatus.OK
+    page = response.content.decode()
+    assert "would no longer contain" in page
+    assert escape(str(first.target)) in page
+    source.refresh_from_db()
+    assert first.quote in source.text
+
+
+# Two staff members editing one record: the later save must not silently undo the earlier one.
+
+
+@pytest.fixture
+def other_staff(client, django_user_model):
+    """A second staff member, in a browser of their own."""
+    user = django_user_model.objects.create_superuser("alice", password="pw-for-tests-only")
+    client.force_login(user)
+    return client
+
+
+def change_url(record):
+    return reverse(f"admin:tracker_{record._meta.model_name}_change", args=[record.pk])
+
+
+def test_a_save_over_a_newer_change_is_refused_showing_it_and_keeping_what_was_typed(
+    admin_client, other_staff
+):
+    organisation = factories.OrganisationFactory(name="Agence Alpha", description="Old words")
+    url = change_url(organisation)
+    mine = form_data(admin_client.get(url))
+    theirs = form_data(other_staff.get(url))
+
+    theirs["description"] = "Description written by Alice"
+    assert other_staff.post(url, theirs).status_code == HTTPStatus.FOUND
+
+    mine["name"] = "Agence Beta"
+    response = admin_client.post(url, mine)
+    assert response.status_code == HTTPStatus.OK
+    page = response.content.decode()
+    assert "changed since you opened this page" in page
+    assert "Description written by Alice" in page
+    assert "alice" in page
+    organisation.refresh_from_db()
+    assert organisation.name == "Agence Alpha"
+    assert organisation.description == "Description written by Alice"
+
+    # What I typed is still in the form, beside Alice's description; saving it now keeps both.
+    again = form_data(response)
+    assert (again["name"], again["description"]) == ("Agence Beta", "Description written by Alice")
+    assert admin_client.post(url, again).status_code == HTTPStatus.FOUND
+    organisation.refresh_from_db()
+    assert organisation.name == "Agence Beta"
+    assert organisation.description == "Description written by Alice"
+
+
+def test_an_inline_row_added_by_someone_else_counts_as_a_change_of_the_record(
+    admin_client, other_staff
+):
+    organisation = factories.OrganisationFactory()
+    url = change_url(organisation)
+    mine = form_data(admin_client.get(url))
+    theirs = form_data(other_staff.get(url))
+    theirs.update({**inline_management("other_names", total=1),
+                   "other_names-0-name": "Agence Gamma", "other_names-0-kind": "variant",
+                   "other_names-0-language": "fr"})
+    assert other_staff.post(url, theirs).status_code == HTTPStatus.FOUND
+
+    mine["description"] = "My description"
+    response = admin_client.post(url, mine)
+    assert response.status_code == HTTPStatus.OK
+    assert "Agence Gamma" in response.content.decode()
+    organisation.refresh_from_db()
+    assert organisation.description != "My description"
+    assert organisation.other_names.get().name == "Agence Gamma"
+
+
+def changed_elsewhere(model):
+    """A record of `model`, and an edit of it made while a form on it is open."""
+    if model is Citation:
+        record = factories.CitationFactory()
+        return record, {"note": "Checked again"}
+    factory = getattr(factories, f"{model.__name__}Factory")
+    record = factory()
+    edits = {
+        Source: {"title": "Retitled"}, Organisation: {"name": "Renamed"},
+        OrganisationName: {"name": "Renamed"}, OrganisationLink: {"description": "Reworded"},
+        Person: {"name": "Renamed"}, Position: {"title": "Retitled"},
+        Agreement: {"title": "Retitled"}, AgreementParty: {"role": "witness"},
+        Commitment: {"description": "Reworded"},
+    }
+    return record, edits[model]
+
+
+@pytest.mark.parametrize("model", TRACKED)
+def test_every_change_form_refuses_to_overwrite_a_newer_version(admin_client, model):
+    record, edit = changed_elsewhere(model)
+    url = change_url(record)
+    mine = form_data(admin_client.get(url))
+    for field, value in edit.items():
+        setattr(record, field, value)
+    record.save()
+    response = admin_client.post(url, mine)
+    assert response.status_code == HTTPStatus.OK
+    assert "changed since you opened this page" in response.content.decode()
+    record.refresh_from_db()
+    assert all(getattr(record, field) == value for field, value in edit.items())
+
+
+def test_a_change_form_with_a_forged_version_is_refused(admin_client):
+    person = factories.PersonFactory()
+    url = change_url(person)
+    data = form_data(admin_client.get(url))
+    data["record_version"] = "not-a-version"
+    data["name"] = "Someone else"
+    response = admin_client.post(url, data)
+    assert response.status_code == HTTPStatus.OK
+    assert "Reload the page" in response.content.decode()
+    person.refresh_from_db()
+    assert person.name != "Someone else"

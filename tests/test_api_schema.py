@@ -122,3 +122,134 @@ def test_schema_says_which_parameters_refuse_an_empty_value(api_token):
             documented = refuses_empty(parameter["schema"])
             refused = response.status_code == 400
             assert refused == documented, (path, name, response.status_code, parameter)
+
+
+def record_answers():
+    """(operation, path parameters, serializer) for every list and detail of the API.
+
+    The serializer is the one whose `represent` builds the records of that answer.
+    """
+    from tracker import models
+    from tracker.api import serializers
+
+    first = {
+        model: model.objects.order_by("pk").first()
+        for model in (
+            models.Organisation,
+            models.Person,
+            models.Agreement,
+            models.Commitment,
+            models.Source,
+        )
+    }
+    for resource, model, lookup, serializer, detail_serializer in (
+        ("organisations", models.Organisation, "slug", serializers.OrganisationSerializer, None),
+        ("people", models.Person, "slug", serializers.PersonSerializer, None),
+        ("agreements", models.Agreement, "slug", serializers.AgreementSerializer, None),
+        ("commitments", models.Commitment, "id", serializers.CommitmentSerializer, None),
+        (
+            "sources",
+            models.Source,
+            "slug",
+            serializers.SourceSerializer,
+            serializers.SourceDetailSerializer,
+        ),
+    ):
+        yield schema[f"/api/v1/{resource}/"]["GET"], {}, serializer
+        value = first[model].pk if lookup == "id" else first[model].slug
+        yield (
+            schema[f"/api/v1/{resource}/{{{lookup}}}/"]["GET"],
+            {lookup: value},
+            detail_serializer or serializer,
+        )
+
+
+def answer_is_valid(operation, path_parameters, token):
+    response = operation.Case(path_parameters=path_parameters).call(
+        headers={"Authorization": f"Token {token}"}
+    )
+    assert response.status_code == 200, response.text
+    return operation.is_valid_response(response)
+
+
+@pytest.mark.django_db
+def test_every_record_answer_matches_its_schema_exactly(api_token):
+    for operation, path_parameters, _ in record_answers():
+        assert answer_is_valid(operation, path_parameters, api_token), operation.label
+
+
+@pytest.mark.django_db
+def test_a_key_the_schema_does_not_declare_fails_validation(api_token, monkeypatch):
+    """A key added to a representation and not to the schema must not pass unseen."""
+    for operation, path_parameters, serializer in record_answers():
+        represent = serializer.represent
+
+        def with_an_undeclared_key(record, links, represent=represent):
+            return {**represent(record, links), "undeclared": "surprise"}
+
+        with monkeypatch.context() as patch:
+            patch.setattr(serializer, "represent", staticmethod(with_an_undeclared_key))
+            assert not answer_is_valid(operation, path_parameters, api_token), operation.label
+
+
+@pytest.mark.django_db
+def test_a_declared_key_missing_from_an_answer_fails_validation(api_token, monkeypatch):
+    for operation, path_parameters, serializer in record_answers():
+        represent = serializer.represent
+
+        def without_its_last_key(record, links, represent=represent):
+            representation = represent(record, links)
+            representation.popitem()
+            return representation
+
+        with monkeypatch.context() as patch:
+            patch.setattr(serializer, "represent", staticmethod(without_its_last_key))
+            assert not answer_is_valid(operation, path_parameters, api_token), operation.label
+
+
+@pytest.mark.django_db
+def test_a_field_added_to_a_shape_reaches_schema_representation_and_loader(
+    django_assert_num_queries,
+):
+    """A new API field is one line of a record's shape: nothing else is written for it."""
+    from rest_framework import serializers as drf
+
+    from tracker.api.serializers import PERSON, POSITION
+    from tracker.api.shapes import Column, Many, Rows, WebLinks
+    from tracker.devtools import factories
+    from tracker.models import Position
+
+    position = factories.PositionFactory(title="Director", ended_on=None)
+    wider = PERSON.extend(
+        "PersonWithOrganisationDescription",
+        Column("updated_description", drf.CharField(), source="description"),
+        Many(
+            "positions_again",
+            POSITION.extend(
+                "PositionWithId", Column("position_id", drf.IntegerField(), source="id")
+            ),
+            Rows(Position, "person"),
+            help_text="The positions once more.",
+        ),
+    )
+
+    fields = wider.record_serializer()().fields
+    assert isinstance(fields["updated_description"], drf.CharField)
+    assert set(fields["positions_again"].child.fields) == {
+        *POSITION.serializer()().fields,
+        "position_id",
+    }
+
+    people = list(wider.queryset())
+    with django_assert_num_queries(3):  # positions, citations, the positions once more
+        wider.load(people)
+        (answer,) = [
+            wider.record_serializer().represent(person, WebLinks(None)) for person in people
+        ]
+    assert answer["updated_description"] == position.person.description
+    assert answer["positions_again"] == [{**answer["positions"][0], "position_id": position.pk}]
+    assert list(answer) == [
+        *PERSON.record_serializer()().fields,
+        "updated_description",
+        "positions_again",
+    ]

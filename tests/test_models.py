@@ -287,3 +287,27 @@ def test_str_does_not_follow_foreign_keys(django_assert_num_queries):
     fresh = Position.objects.get(pk=position.pk)
     with django_assert_num_queries(0):
         assert str(fresh) == "General director"
+
+
+def test_a_source_whose_new_text_drops_a_cited_quote_is_refused_naming_quote_and_record():
+    source = factories.SourceFactory(
+        text="Le cluster signe un accord. Le ministère finance les essais."
+    )
+    cluster = factories.OrganisationFactory(name="MMI Cluster")
+    factories.CitationFactory(source=source, quote="Le cluster signe un accord.", organisation=cluster)
+    kept = factories.CitationFactory(
+        source=source, quote="Le ministère finance les essais.", organisation=None,
+        agreement=factories.AgreementFactory(title="Accord de financement"),
+    )
+    source.text = "Le ministère finance les essais. Rien d'autre."
+    with pytest.raises(ValidationError) as refused:
+        source.full_clean()
+    messages = refused.value.message_dict["text"]
+    assert len(messages) == 1
+    assert "Le cluster signe un accord." in messages[0]
+    assert "MMI Cluster" in messages[0]
+    assert kept.quote not in " ".join(messages)
+
+    # Whitespace and typographic quotes are normalised as they are when a quote is cited.
+    source.text = "Le  cluster\nsigne un accord.  Le ministère finance les essais."
+    source.full_clean()

@@ -1,11 +1,15 @@
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.views.main import ChangeList
-from django.db import models
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
+from django.db import connections, models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from .concurrency import VERSION_FIELD, RecordVersionForm, record_parts
 from .dates import EARLIEST_DATE, LATEST_DATE, date_range_message, format_partial_date
 from .models import (
     CITATION_TARGETS,
@@ -20,6 +24,7 @@ from .models import (
     Person,
     Position,
     Source,
+    describe_target,
 )
 from .querysets import related_count, search_words
 
@@ -47,7 +52,41 @@ class DateRangeChangeList(ChangeList):
         return super().get_filters(request)
 
 
-class TrackerAdmin(SimpleHistoryAdmin):
+class CheckedAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete box that redisplays only values that can name a record.
+
+    A crafted value (`abc`, a NUL byte, a number beyond the key's range) is already refused by
+    the form field; the stock widget would still look it up to show it again, and fail.
+    """
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [v for v in value if self.can_name_record(v)], attr)
+
+    def can_name_record(self, value):
+        target = self.field.target_field
+        try:
+            key = target.to_python(value)
+        except ValidationError:
+            return False
+        if isinstance(key, int):
+            ops = connections[self.db or "default"].ops
+            low, high = ops.integer_field_range(target.get_internal_type())
+            return (low is None or key >= low) and (high is None or key <= high)
+        return True
+
+
+class CheckedAutocompleteMixin:
+    """Admin pages and inlines whose autocomplete boxes survive crafted values."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class TrackerAdmin(CheckedAutocompleteMixin, SimpleHistoryAdmin):
     """History, revert and case- and accent-insensitive search on folded search columns.
 
     `search_fields` names the folded columns searched; each word of the search must occur in
@@ -55,6 +94,20 @@ class TrackerAdmin(SimpleHistoryAdmin):
     """
 
     list_per_page = 50
+    form = RecordVersionForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.record_parts = record_parts(self.model, self.inlines) if obj is not None else ()
+        return form
+
+    def get_fieldsets(self, request, obj=None):
+        """Every change form carries the version of the record it was opened at, hidden."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or VERSION_FIELD in flatten_fieldsets(fieldsets):
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], VERSION_FIELD]}), *rest]
 
     def get_changelist(self, request, **kwargs):
         return DateRangeChangeList
@@ -70,7 +123,7 @@ class TrackerAdmin(SimpleHistoryAdmin):
         return queryset, may_have_duplicates
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(CheckedAutocompleteMixin, admin.TabularInline):
     model = Citation
     fields = ["source", "quote", "note"]
     autocomplete_fields = ["source"]
@@ -86,13 +139,13 @@ def citation_inline(target):
     return type(f"{target.title().replace('_', '')}CitationInline", (CitationInline,), {"fk_name": target})
 
 
-class OrganisationNameInline(admin.TabularInline):
+class OrganisationNameInline(CheckedAutocompleteMixin, admin.TabularInline):
     model = OrganisationName
     fields = ["name", "kind", "language"]
     extra = 0
 
 
-class OrganisationLinkInline(admin.TabularInline):
+class OrganisationLinkInline(CheckedAutocompleteMixin, admin.TabularInline):
     model = OrganisationLink
     fk_name = "from_organisation"
     fields = ["kind", "to_organisation", "started_on", "ended_on", "description"]
@@ -105,7 +158,7 @@ class OrganisationLinkInline(admin.TabularInline):
         return super().get_queryset(request).select_related("to_organisation")
 
 
-class PositionInline(admin.TabularInline):
+class PositionInline(CheckedAutocompleteMixin, admin.TabularInline):
     model = Position
     fields = ["person", "organisation", "title", "started_on", "ended_on"]
     autocomplete_fields = ["person", "organisation"]
@@ -233,7 +286,7 @@ class PositionAdmin(TrackerAdmin):
     inlines = [citation_inline("position")]
 
 
-class AgreementPartyInline(admin.TabularInline):
+class AgreementPartyInline(CheckedAutocompleteMixin, admin.TabularInline):
     model = AgreementParty
     fields = ["organisation", "role", "signed_by"]
     autocomplete_fields = ["organisation", "signed_by"]
@@ -243,7 +296,7 @@ class AgreementPartyInline(admin.TabularInline):
         return super().get_queryset(request).select_related("organisation", "signed_by")
 
 
-class CommitmentInline(admin.StackedInline):
+class CommitmentInline(CheckedAutocompleteMixin, admin.StackedInline):
     model = Commitment
     fields = [
         "slug",
@@ -400,21 +453,6 @@ class CitationAdmin(TrackerAdmin):
     @admin.display(description=_("supports"))
     def supports(self, citation):
         return describe_target(citation)
-
-
-def describe_target(citation):
-    """A label for the record a citation supports, from the rows `with_targets()` loads."""
-    target = citation.target
-    name = citation.target_name
-    if name == "organisation_link":
-        return f"{target.from_organisation.name} — {target.get_kind_display()} — {target.to_organisation.name}"
-    if name == "position":
-        return f"{target.person.name}, {target.title} ({target.organisation.name})"
-    if name == "agreement_party":
-        return f"{target.organisation.name}: {target.get_role_display()} — {target.agreement.title}"
-    if name == "commitment":
-        return f"{target} — {target.agreement.title}"
-    return str(target)
 
 
 @admin.register(LoadedFixtureRecord)

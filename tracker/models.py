@@ -20,7 +20,7 @@ from .choices import (
     PartyRole,
 )
 from .dates import EARLIEST_DATE, LATEST_DATE, normalise_partial_date, validate_date_in_range
-from .text import fold, quote_occurs_in
+from .text import fold, normalise_quote, quote_occurs_in
 
 
 def choices_constraint(field, choices, model_name):
@@ -150,6 +150,45 @@ class Source(SearchableModel):
 
     def clean(self):
         self.published_on = normalise_partial_date(self.published_on, self.published_on_precision)
+        orphaned = self.quotes_missing_from_text()
+        if orphaned:
+            raise ValidationError({"text": orphaned})
+
+    def quotes_missing_from_text(self, shown=20):
+        """Why the text cannot be saved: each cited quote it no longer contains, and its record.
+
+        A record keeps presenting its quote as evidence, so the text must keep every quote
+        cited from it (compared as citations are checked: whitespace and quotes normalised).
+        """
+        if self.pk is None:
+            return []
+        text = normalise_quote(self.text)
+        missing = [
+            citation
+            for citation in Citation.objects.filter(source_id=self.pk).with_targets()
+            if normalise_quote(citation.quote) not in text
+        ]
+        messages = [
+            ValidationError(
+                _("The text would no longer contain “%(quote)s”, cited for %(kind)s “%(record)s”."),
+                code="orphaned_quote",
+                params={
+                    "quote": citation.quote,
+                    "kind": Citation._meta.get_field(citation.target_name).verbose_name,
+                    "record": describe_target(citation),
+                },
+            )
+            for citation in missing[:shown]
+        ]
+        if len(missing) > shown:
+            messages.append(
+                ValidationError(
+                    _("…and %(count)d more cited quotes."),
+                    code="orphaned_quote",
+                    params={"count": len(missing) - shown},
+                )
+            )
+        return messages
 
 
 class Organisation(SearchableModel):
@@ -713,10 +752,22 @@ class Citation(models.Model):
     def get_absolute_url(self):
         return f"{self.source.get_absolute_url()}#citation-{self.pk}"
 
+    def chosen_targets(self):
+        """The names of the records this citation is given to support.
+
+        A record that is being added in the same form as its citation (an admin add page) has
+        no id yet; it counts as soon as the citation is attached to it.
+        """
+        return [
+            target
+            for target in CITATION_TARGETS
+            if getattr(self, f"{target}_id") is not None
+            or self._meta.get_field(target).get_cached_value(self, None) is not None
+        ]
+
     def clean(self):
         errors = {}
-        set_targets = [t for t in CITATION_TARGETS if getattr(self, f"{t}_id") is not None]
-        if len(set_targets) != 1:
+        if len(self.chosen_targets()) != 1:
             errors["__all__"] = _("A citation supports exactly one record; choose one.")
         if self.source_id and self.quote and not quote_occurs_in(self.quote, self.source.text):
             errors["quote"] = _("This quote does not occur in the text of “%(source)s”.") % {
@@ -724,6 +775,24 @@ class Citation(models.Model):
             }
         if errors:
             raise ValidationError(errors)
+
+
+def describe_target(citation):
+    """A label for the record a citation supports, from the rows `with_targets()` loads."""
+    target = citation.target
+    name = citation.target_name
+    if name == "organisation_link":
+        return (
+            f"{target.from_organisation.name} — {target.get_kind_display()} — "
+            f"{target.to_organisation.name}"
+        )
+    if name == "position":
+        return f"{target.person.name}, {target.title} ({target.organisation.name})"
+    if name == "agreement_party":
+        return f"{target.organisation.name}: {target.get_role_display()} — {target.agreement.title}"
+    if name == "commitment":
+        return f"{target} — {target.agreement.title}"
+    return str(target)
 
 
 class LoadedFixtureRecord(models.Model):

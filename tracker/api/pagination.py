@@ -44,6 +44,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
             ) from None
         return list(self.page)
 
+    def get_paginated_response_schema(self, schema):
+        # A page has these four keys and no others, as its records have only theirs.
+        page = super().get_paginated_response_schema(schema)
+        page["additionalProperties"] = False
+        return page
+
     def get_schema_operation_parameters(self, view):
         return [
             {

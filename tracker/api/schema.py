@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 from .filters import refuses_empty
+from .shapes import StrictSerializer
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -49,6 +50,16 @@ class TrackerAutoSchema(AutoSchema):
                 ),
             )
         return responses
+
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        # A record's schema lists every key it has: one key more or less in an answer is a
+        # mismatch between the answer and its documentation, which the tests must catch.
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        if isinstance(serializer, StrictSerializer) or (
+            isinstance(serializer, type) and issubclass(serializer, StrictSerializer)
+        ):
+            schema["additionalProperties"] = False
+        return schema
 
 
 class FilterExtension(DjangoFilterExtension):

@@ -1,21 +1,14 @@
-"""What the API returns for each record.
+"""What the API returns for each record, declared once.
 
-Each serializer declares its fields (they make the OpenAPI schema) and builds its
-representation by hand in `represent()`, from what its viewset has already loaded for the
-whole page (see loading.py). DRF's generic path walks every declared field of every
-object (`get_attribute`, `to_representation`, an ordered dict per object) and deep-copies the
-field tree per request; over a page of agreements with nested parties, commitments and
-citations that costs several times the queries themselves. Here a page is one plain loop and
-the field tree is never built outside schema generation.
+Each record's shape below is the only place its API output is written: the OpenAPI schema,
+the representation and the columns the page loader reads all come from it (shapes.py). A
+new field is one line here (and a migration if the model gains a column).
 
-`tests/test_api_schema.py` checks every response against the schema these declarations
-produce, so a field added to one side and not the other fails the suite.
+`tests/test_api_schema.py` checks every answer against the schema, which forbids keys it
+does not declare, so an answer and its documentation cannot drift apart.
 """
 
-from urllib.parse import quote
-
-from django.db import models
-from django.urls import reverse
+from django.db.models import Prefetch, prefetch_related_objects
 from rest_framework import serializers
 
 from ..choices import (
@@ -30,38 +23,62 @@ from ..choices import (
     OrganisationKind,
     PartyRole,
 )
+from ..models import (
+    Agreement,
+    AgreementParty,
+    Citation,
+    Commitment,
+    Organisation,
+    OrganisationLink,
+    OrganisationName,
+    Person,
+    Position,
+    Source,
+)
+from .shapes import (
+    Citations,
+    Column,
+    Custom,
+    Date,
+    Derived,
+    Given,
+    Many,
+    Page,
+    Ref,
+    RelatedCount,
+    Rows,
+    Shape,
+    StrictSerializer,
+    WebLinks,  # noqa: F401 (part of this module's interface)
+)
 
 
-def iso(value):
-    return value.isoformat() if value is not None else None
+def text(name, help_text=None, source=None):
+    options = {"help_text": help_text} if help_text else {}
+    return Column(name, serializers.CharField(**options), source)
 
 
-class WebLinks:
-    """Absolute addresses of records' web pages, for one request.
+def choice(name, choices, help_text):
+    return Column(name, serializers.ChoiceField(choices=choices.choices, help_text=help_text))
 
-    `page(...)` equals `request.build_absolute_uri(record.get_absolute_url())`, but reverses
-    each kind of page once per request rather than once per object: on a page of agreements
-    `reverse()` was otherwise the costliest step after the queries.
-    """
 
-    MARK = "0000000000"
+def slug():
+    return Column("slug", serializers.SlugField())
 
-    def __init__(self, request):
-        # What `request.build_absolute_uri(path)` puts before a path.
-        self.scheme_host = request.build_absolute_uri("/")[:-1] if request is not None else ""
-        self.templates = {}
 
-    def page(self, view, value):
-        """The address of `view` (a (view name, URL argument) pair) for `value`."""
-        template = self.templates.get(view)
-        if template is None:
-            name, argument = view
-            path = reverse(name, kwargs={argument: self.MARK})
-            template = self.templates[view] = (self.scheme_host + path).split(self.MARK, 1)
-        return f"{template[0]}{quote(str(value), safe='')}{template[1]}"
+def precision(name, of):
+    return Column(
+        name,
+        serializers.ChoiceField(
+            choices=DatePrecision.choices,
+            help_text=f"How much of {of} the sources give: a day, only a month, or only a year "
+            "(a month or year is stored as its first day).",
+        ),
+    )
 
-    def __call__(self, record):
-        return self.scheme_host + record.get_absolute_url()
+
+def page(view, key="slug", help_text="The record's page in the web interface."):
+    return Page("url", view, key, help_text)
 
 
 ORGANISATION_PAGE = ("tracker:organisation-detail", "slug")
@@ -71,390 +88,228 @@ COMMITMENT_PAGE = ("tracker:commitment-detail", "pk")
 SOURCE_PAGE = ("tracker:source-detail", "slug")
 
 
-class RecordListSerializer(serializers.ListSerializer):
-    def to_representation(self, data):
-        iterable = data.all() if isinstance(data, models.manager.BaseManager) else data
-        links = WebLinks(self.context.get("request"))
-        represent = self.child.represent
-        return [represent(item, links) for item in iterable]
-
-
-class RecordSerializer(serializers.Serializer):
-    """A read-only serializer whose representation is `represent(record, links)`."""
-
-    class Meta:
-        list_serializer_class = RecordListSerializer
-
-    def to_representation(self, instance):
-        return self.represent(instance, WebLinks(self.context.get("request")))
-
-    @staticmethod
-    def represent(record, links):
-        raise NotImplementedError
-
-
-# Small shapes shared by several records --------------------------------------------------
-
-
-class OrganisationRefSerializer(serializers.Serializer):
-    slug = serializers.SlugField()
-    name = serializers.CharField()
-
-
-class PersonRefSerializer(serializers.Serializer):
-    slug = serializers.SlugField()
-    name = serializers.CharField()
-
-
-class SourceRefSerializer(serializers.Serializer):
-    slug = serializers.SlugField()
-    title = serializers.CharField()
-
-
-class AgreementRefSerializer(serializers.Serializer):
-    slug = serializers.SlugField()
-    title = serializers.CharField()
-
-
-class CitationSerializer(serializers.Serializer):
-    source = SourceRefSerializer(help_text="The article the quote comes from.")
-    quote = serializers.CharField(help_text="The source's words, verbatim.")
-
-
-def ref(slug, name):
-    return {"slug": slug, "name": name} if slug is not None else None
-
-
-def citations(cited):
-    return [
-        {
-            "source": {"slug": row["source_slug"], "title": row["source_title"]},
-            "quote": row["quote"],
-        }
-        for row in cited
-    ]
-
-
-def choice(choices, help_text):
-    return serializers.ChoiceField(choices=choices.choices, help_text=help_text)
-
-
-def date_field(help_text):
-    return serializers.DateField(allow_null=True, help_text=help_text)
-
-
-def precision_field(of):
-    return serializers.ChoiceField(
-        choices=DatePrecision.choices,
-        help_text=f"How much of {of} the sources give: a day, only a month, or only a year "
-        "(a month or year is stored as its first day).",
-    )
-
-
-CITATIONS_HELP = "The quotes that back this record, each with its source."
-URL_HELP = "The record's page in the web interface."
-
-
 # Organisations -----------------------------------------------------------------------
 
 
-class OtherNameSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    kind = choice(NameKind, "Acronym, translation, variant or former name.")
-    language = choice(Language, "Language of the name.")
+OTHER_NAME = Shape(
+    "OtherName",
+    OrganisationName,
+    text("name"),
+    choice("kind", NameKind, "Acronym, translation, variant or former name."),
+    choice("language", Language, "Language of the name."),
+)
 
+ORGANISATION_LINK = Shape(
+    "OrganisationLink",
+    OrganisationLink,
+    Given(
+        "direction",
+        serializers.ChoiceField(
+            choices=[("outgoing", "outgoing"), ("incoming", "incoming")],
+            help_text="`outgoing`: this organisation is `kind` the other one (for example a "
+            "member of it); `incoming`: the other organisation is `kind` this one.",
+        ),
+    ),
+    choice("kind", LinkKind, "What the tie is."),
+    Ref("organisation", "to_organisation", help_text="The organisation at the other end."),
+    Date("started_on", "Since when, if known."),
+    Date("ended_on", "Until when, if it has ended."),
+)
 
-class OrganisationLinkSerializer(serializers.Serializer):
-    direction = serializers.ChoiceField(
-        choices=[("outgoing", "outgoing"), ("incoming", "incoming")],
-        help_text="`outgoing`: this organisation is `kind` the other one (for example a member "
-        "of it); `incoming`: the other organisation is `kind` this one.",
-    )
-    kind = choice(LinkKind, "What the tie is.")
-    organisation = OrganisationRefSerializer(help_text="The organisation at the other end.")
-    started_on = date_field("Since when, if known.")
-    ended_on = date_field("Until when, if it has ended.")
+CURRENT_POSITION = Shape(
+    "CurrentPosition",
+    Position,
+    Ref("person"),
+    text("title"),
+    Date("started_on", "Since when, if known."),
+)
 
-
-class CurrentPositionSerializer(serializers.Serializer):
-    person = PersonRefSerializer()
-    title = serializers.CharField()
-    started_on = date_field("Since when, if known.")
-
-
-def link_fields(direction, link):
-    return {
-        "direction": direction,
-        "kind": link["kind"],
-        "organisation": ref(link["other_slug"], link["other_name"]),
-        "started_on": iso(link["started_on"]),
-        "ended_on": iso(link["ended_on"]),
-    }
-
-
-class OrganisationSerializer(RecordSerializer):
-    slug = serializers.SlugField()
-    url = serializers.URLField(help_text=URL_HELP)
-    name = serializers.CharField()
-    acronym = serializers.CharField(help_text="Empty when it has none.")
-    kind = choice(OrganisationKind, "What sort of body it is.")
-    country = serializers.CharField(help_text="ISO 3166 two-letter code.")
-    description = serializers.CharField()
-    founded_on = date_field("When it was founded, if known.")
-    founded_on_precision = precision_field("the founding date")
-    other_names = OtherNameSerializer(many=True, help_text="Acronyms, translations, former names.")
-    links = OrganisationLinkSerializer(many=True, help_text="Ties to other organisations.")
-    current_people = CurrentPositionSerializer(
-        many=True, help_text="People who hold a position there now."
-    )
-    citations = CitationSerializer(many=True, help_text=CITATIONS_HELP)
-
-    @staticmethod
-    def represent(organisation, links):
-        return {
-            "slug": organisation.slug,
-            "url": links.page(ORGANISATION_PAGE, organisation.slug),
-            "name": organisation.name,
-            "acronym": organisation.acronym,
-            "kind": organisation.kind,
-            "country": organisation.country,
-            "description": organisation.description,
-            "founded_on": iso(organisation.founded_on),
-            "founded_on_precision": organisation.founded_on_precision,
-            "other_names": [
-                {"name": other["name"], "kind": other["kind"], "language": other["language"]}
-                for other in organisation.other_name_list
-            ],
-            "links": [link_fields("outgoing", link) for link in organisation.links_out_list]
-            + [link_fields("incoming", link) for link in organisation.links_in_list],
-            "current_people": [
-                {
-                    "person": ref(position["person_slug"], position["person_name"]),
-                    "title": position["title"],
-                    "started_on": iso(position["started_on"]),
-                }
-                for position in organisation.current_positions
-            ],
-            "citations": citations(organisation.citation_list),
-        }
+ORGANISATION = Shape(
+    "Organisation",
+    Organisation,
+    slug(),
+    page(ORGANISATION_PAGE),
+    text("name"),
+    text("acronym", "Empty when it has none."),
+    choice("kind", OrganisationKind, "What sort of body it is."),
+    text("country", "ISO 3166 two-letter code."),
+    text("description"),
+    Date("founded_on", "When it was founded, if known."),
+    precision("founded_on_precision", "the founding date"),
+    Many(
+        "other_names",
+        OTHER_NAME,
+        Rows(OrganisationName, "organisation", order=("name",)),
+        help_text="Acronyms, translations, former names.",
+    ),
+    Many(
+        "links",
+        ORGANISATION_LINK,
+        Rows(
+            OrganisationLink,
+            "from_organisation",
+            order=("kind", "to_organisation__name"),
+            constants={"direction": "outgoing"},
+        ),
+        Rows(
+            OrganisationLink,
+            "to_organisation",
+            order=("kind", "from_organisation__name"),
+            relations={"organisation": "from_organisation"},
+            constants={"direction": "incoming"},
+        ),
+        help_text="Ties to other organisations.",
+    ),
+    Many(
+        "current_people",
+        CURRENT_POSITION,
+        Rows(
+            Position,
+            "organisation",
+            order=("person__name", "title"),
+            queryset=lambda: Position.objects.current(),
+        ),
+        help_text="People who hold a position there now.",
+    ),
+    Citations(),
+)
 
 
 # People ------------------------------------------------------------------------------
 
 
-class PositionSerializer(serializers.Serializer):
-    organisation = OrganisationRefSerializer()
-    title = serializers.CharField()
-    started_on = date_field("Since when, if known.")
-    ended_on = date_field("Until when; null while the position is current.")
-    current = serializers.BooleanField(help_text="True while the person holds the position.")
+POSITION = Shape(
+    "Position",
+    Position,
+    Ref("organisation"),
+    text("title"),
+    Date("started_on", "Since when, if known."),
+    Date("ended_on", "Until when; null while the position is current."),
+    Derived(
+        "current",
+        serializers.BooleanField(help_text="True while the person holds the position."),
+        "{ended_on} is None",
+        columns=("ended_on",),
+    ),
+)
 
-
-class PersonSerializer(RecordSerializer):
-    slug = serializers.SlugField()
-    url = serializers.URLField(help_text=URL_HELP)
-    name = serializers.CharField()
-    description = serializers.CharField()
-    positions = PositionSerializer(many=True, help_text="Roles in organisations, past and present.")
-    citations = CitationSerializer(many=True, help_text=CITATIONS_HELP)
-
-    @staticmethod
-    def represent(person, links):
-        return {
-            "slug": person.slug,
-            "url": links.page(PERSON_PAGE, person.slug),
-            "name": person.name,
-            "description": person.description,
-            "positions": [
-                {
-                    "organisation": ref(
-                        position["organisation_slug"], position["organisation_name"]
-                    ),
-                    "title": position["title"],
-                    "started_on": iso(position["started_on"]),
-                    "ended_on": iso(position["ended_on"]),
-                    "current": position["ended_on"] is None,
-                }
-                for position in person.position_list
-            ],
-            "citations": citations(person.citation_list),
-        }
+PERSON = Shape(
+    "Person",
+    Person,
+    slug(),
+    page(PERSON_PAGE),
+    text("name"),
+    text("description"),
+    Many(
+        "positions",
+        POSITION,
+        Rows(Position, "person", order=("organisation__name", "title")),
+        help_text="Roles in organisations, past and present.",
+    ),
+    Citations(),
+)
 
 
 # Agreements and commitments ----------------------------------------------------------
 
-COMMITMENT_FIELDS_HELP = {
-    "party": "The organisation that made the commitment (a party of the agreement).",
-    "beneficiary": "The organisation it benefits, when it is one organisation.",
-    "beneficiary_description": "Who benefits, in words, when not one organisation.",
-}
 
+PARTY = Shape(
+    "Party",
+    AgreementParty,
+    Ref("organisation"),
+    choice("role", PartyRole, "The organisation's part in the agreement."),
+    Ref("signed_by", null=True, help_text="Who signed for it, if known."),
+    Citations(),
+)
 
-class PartySerializer(serializers.Serializer):
-    organisation = OrganisationRefSerializer()
-    role = choice(PartyRole, "The organisation's part in the agreement.")
-    signed_by = PersonRefSerializer(allow_null=True, help_text="Who signed for it, if known.")
-    citations = CitationSerializer(many=True, help_text=CITATIONS_HELP)
+COMMITMENT = Shape(
+    "Commitment",
+    Commitment,
+    Column(
+        "id",
+        serializers.IntegerField(help_text="Look the commitment up at /api/v1/commitments/{id}/."),
+    ),
+    slug(),
+    page(COMMITMENT_PAGE, key="id"),
+    Ref("agreement", parts=("slug", "title"), help_text="The agreement in which it was made."),
+    Ref(
+        "party",
+        help_text="The organisation that made the commitment (a party of the agreement).",
+    ),
+    Ref(
+        "beneficiary",
+        null=True,
+        help_text="The organisation it benefits, when it is one organisation.",
+    ),
+    text("beneficiary_description", "Who benefits, in words, when not one organisation."),
+    text("description", "What the party undertook."),
+    choice("category", CommitmentCategory, "What kind of undertaking it is."),
+    choice("status", CommitmentStatus, "What became of it, as far as the sources say."),
+    Date("due_on", "When it is due, if a date was given."),
+    Date("met_on", "When it was met, for a met or partly met commitment."),
+    Citations(),
+)
 
-
-class AgreementCommitmentSerializer(serializers.Serializer):
-    id = serializers.IntegerField(help_text="Look the commitment up at /api/v1/commitments/{id}/.")
-    url = serializers.URLField(help_text=URL_HELP)
-    party = OrganisationRefSerializer(help_text=COMMITMENT_FIELDS_HELP["party"])
-    beneficiary = OrganisationRefSerializer(
-        allow_null=True, help_text=COMMITMENT_FIELDS_HELP["beneficiary"]
-    )
-    beneficiary_description = serializers.CharField(
-        help_text=COMMITMENT_FIELDS_HELP["beneficiary_description"]
-    )
-    description = serializers.CharField(help_text="What the party undertook.")
-    category = choice(CommitmentCategory, "What kind of undertaking it is.")
-    status = choice(CommitmentStatus, "What became of it, as far as the sources say.")
-    due_on = date_field("When it is due, if a date was given.")
-    met_on = date_field("When it was met, for a met or partly met commitment.")
-    citations = CitationSerializer(many=True, help_text=CITATIONS_HELP)
-
-
-def commitment_fields(row, links):
-    """A commitment from its row (see loading.py): what an agreement and the endpoint show."""
-    return {
-        "id": row["id"],
-        "url": links.page(COMMITMENT_PAGE, row["id"]),
-        "party": ref(row["party_slug"], row["party_name"]),
-        "beneficiary": ref(row["beneficiary_slug"], row["beneficiary_name"]),
-        "beneficiary_description": row["beneficiary_description"],
-        "description": row["description"],
-        "category": row["category"],
-        "status": row["status"],
-        "due_on": iso(row["due_on"]),
-        "met_on": iso(row["met_on"]),
-        "citations": citations(row["citation_list"]),
-    }
-
-
-class AgreementSerializer(RecordSerializer):
-    slug = serializers.SlugField()
-    url = serializers.URLField(help_text=URL_HELP)
-    title = serializers.CharField()
-    kind = choice(AgreementKind, "What sort of agreement it is.")
-    status = choice(AgreementStatus, "Where the agreement stands.")
-    signed_on = date_field("When it was signed (or announced), if known.")
-    signed_on_precision = precision_field("the signing date")
-    place = serializers.CharField(help_text="Where it was signed; empty when unknown.")
-    summary = serializers.CharField()
-    parties = PartySerializer(many=True, help_text="Every organisation party to it, with its role.")
-    commitments = AgreementCommitmentSerializer(
-        many=True, help_text="What each party undertook, with the quotes that say so."
-    )
-    citations = CitationSerializer(many=True, help_text=CITATIONS_HELP)
-
-    @staticmethod
-    def represent(agreement, links):
-        return {
-            "slug": agreement.slug,
-            "url": links.page(AGREEMENT_PAGE, agreement.slug),
-            "title": agreement.title,
-            "kind": agreement.kind,
-            "status": agreement.status,
-            "signed_on": iso(agreement.signed_on),
-            "signed_on_precision": agreement.signed_on_precision,
-            "place": agreement.place,
-            "summary": agreement.summary,
-            "parties": [
-                {
-                    "organisation": ref(party["organisation_slug"], party["organisation_name"]),
-                    "role": party["role"],
-                    "signed_by": ref(party["signed_by_slug"], party["signed_by_name"]),
-                    "citations": citations(party["citation_list"]),
-                }
-                for party in agreement.party_list
-            ],
-            "commitments": [
-                commitment_fields(commitment, links) for commitment in agreement.commitment_list
-            ],
-            "citations": citations(agreement.citation_list),
-        }
-
-
-class CommitmentSerializer(RecordSerializer):
-    id = serializers.IntegerField()
-    slug = serializers.SlugField()
-    url = serializers.URLField(help_text=URL_HELP)
-    agreement = AgreementRefSerializer(help_text="The agreement in which it was made.")
-    party = OrganisationRefSerializer(help_text=COMMITMENT_FIELDS_HELP["party"])
-    beneficiary = OrganisationRefSerializer(
-        allow_null=True, help_text=COMMITMENT_FIELDS_HELP["beneficiary"]
-    )
-    beneficiary_description = serializers.CharField(
-        help_text=COMMITMENT_FIELDS_HELP["beneficiary_description"]
-    )
-    description = serializers.CharField(help_text="What the party undertook.")
-    category = choice(CommitmentCategory, "What kind of undertaking it is.")
-    status = choice(CommitmentStatus, "What became of it, as far as the sources say.")
-    due_on = date_field("When it is due, if a date was given.")
-    met_on = date_field("When it was met, for a met or partly met commitment.")
-    citations = CitationSerializer(many=True, help_text=CITATIONS_HELP)
-
-    @staticmethod
-    def represent(commitment, links):
-        return {
-            "id": commitment.pk,
-            "slug": commitment.slug,
-            "url": links.page(COMMITMENT_PAGE, commitment.pk),
-            "agreement": {"slug": commitment.agreement_slug, "title": commitment.agreement_title},
-            "party": ref(commitment.party_slug, commitment.party_name),
-            "beneficiary": ref(commitment.beneficiary_slug, commitment.beneficiary_name),
-            "beneficiary_description": commitment.beneficiary_description,
-            "description": commitment.description,
-            "category": commitment.category,
-            "status": commitment.status,
-            "due_on": iso(commitment.due_on),
-            "met_on": iso(commitment.met_on),
-            "citations": citations(commitment.citation_list),
-        }
+AGREEMENT = Shape(
+    "Agreement",
+    Agreement,
+    slug(),
+    page(AGREEMENT_PAGE),
+    text("title"),
+    choice("kind", AgreementKind, "What sort of agreement it is."),
+    choice("status", AgreementStatus, "Where the agreement stands."),
+    Date("signed_on", "When it was signed (or announced), if known."),
+    precision("signed_on_precision", "the signing date"),
+    text("place", "Where it was signed; empty when unknown."),
+    text("summary"),
+    Many(
+        "parties",
+        PARTY,
+        Rows(AgreementParty, "agreement", order=("role", "organisation__name")),
+        help_text="Every organisation party to it, with its role.",
+    ),
+    Many(
+        "commitments",
+        # Inside its agreement, a commitment does not repeat the agreement.
+        COMMITMENT.without("AgreementCommitment", "slug", "agreement"),
+        Rows(Commitment, "agreement", order=("party__name", "id")),
+        help_text="What each party undertook, with the quotes that say so.",
+    ),
+    Citations(),
+)
 
 
 # Sources -----------------------------------------------------------------------------
 
 
-class SourceSerializer(RecordSerializer):
-    slug = serializers.SlugField()
-    url = serializers.URLField(help_text="The source's page in the web interface, quotes marked.")
-    title = serializers.CharField()
-    outlet = serializers.CharField(help_text="Empty when unknown.")
-    original_url = serializers.CharField(
-        help_text="Where the article was published, when known (an address, or empty)."
-    )
-    language = choice(Language, "Language of the text.")
-    published_on = date_field("Publication date, when the source gives one.")
-    published_on_precision = precision_field("the publication date")
-    page_dated_on = date_field(
+SOURCE = Shape(
+    "Source",
+    Source,
+    slug(),
+    page(SOURCE_PAGE, help_text="The source's page in the web interface, quotes marked."),
+    text("title"),
+    text("outlet", "Empty when unknown."),
+    text(
+        "original_url",
+        "Where the article was published, when known (an address, or empty).",
+        source="url",
+    ),
+    choice("language", Language, "Language of the text."),
+    Date("published_on", "Publication date, when the source gives one."),
+    precision("published_on_precision", "the publication date"),
+    Date(
+        "page_dated_on",
         "The date the page prints in its header, which may be the day it was displayed "
-        "rather than the day the article was published."
-    )
-    notes = serializers.CharField(help_text="What is uncertain about this source.")
-    citation_count = serializers.IntegerField(
-        help_text="How many quotes the tracker takes from it."
-    )
-
-    @staticmethod
-    def represent(source, links):
-        return {
-            "slug": source.slug,
-            "url": links.page(SOURCE_PAGE, source.slug),
-            "title": source.title,
-            "outlet": source.outlet,
-            "original_url": source.url,
-            "language": source.language,
-            "published_on": iso(source.published_on),
-            "published_on_precision": source.published_on_precision,
-            "page_dated_on": iso(source.page_dated_on),
-            "notes": source.notes,
-            "citation_count": source.citation_count,
-        }
+        "rather than the day the article was published.",
+    ),
+    text("notes", "What is uncertain about this source."),
+    RelatedCount(
+        "citation_count", "Citation", "source", "How many quotes the tracker takes from it."
+    ),
+)
 
 
-class QuoteSerializer(serializers.Serializer):
+class QuoteSerializer(StrictSerializer):
     quote = serializers.CharField(help_text="The source's words, verbatim.")
     supports = serializers.ChoiceField(
         choices=[
@@ -472,26 +327,6 @@ class QuoteSerializer(serializers.Serializer):
     record_url = serializers.URLField(help_text="The web page of the record it backs.")
 
 
-class SourceDetailSerializer(SourceSerializer):
-    text = serializers.CharField(help_text="The full text of the source.")
-    quotes = QuoteSerializer(many=True, help_text="Every quote taken from it and what it backs.")
-
-    @staticmethod
-    def represent(source, links):
-        representation = SourceSerializer.represent(source, links)
-        representation["text"] = source.text
-        representation["quotes"] = [
-            {
-                "quote": citation.quote,
-                "supports": citation.target_name,
-                "record": record_label(citation),
-                "record_url": links(citation.target),
-            }
-            for citation in source.quote_list
-        ]
-        return representation
-
-
 def record_label(citation):
     target = citation.target
     name = citation.target_name
@@ -504,3 +339,49 @@ def record_label(citation):
     if name == "agreement_party":
         return f"{target.organisation} — {target.get_role_display()}, {target.agreement}"
     return str(target)
+
+
+def quotes(source, links):
+    return [
+        {
+            "quote": citation.quote,
+            "supports": citation.target_name,
+            "record": record_label(citation),
+            "record_url": links(citation.target),
+        }
+        for citation in source.quote_list
+    ]
+
+
+def load_quotes(sources):
+    # One source at a time: the quotes come as instances, each with the record it backs.
+    prefetch_related_objects(
+        sources,
+        Prefetch(
+            "citations",
+            queryset=Citation.objects.with_targets().defer("source__text", "source__search_text"),
+            to_attr="quote_list",
+        ),
+    )
+
+
+SOURCE_DETAIL = SOURCE.extend(
+    "SourceDetail",
+    text("text", "The full text of the source."),
+    # The quotes of one source, each with the record it backs: instances, not rows, since
+    # each kind of record names itself its own way.
+    Custom(
+        "quotes",
+        QuoteSerializer(many=True, help_text="Every quote taken from it and what it backs."),
+        quotes,
+        load=load_quotes,
+    ),
+)
+
+
+OrganisationSerializer = ORGANISATION.record_serializer()
+PersonSerializer = PERSON.record_serializer()
+AgreementSerializer = AGREEMENT.record_serializer()
+CommitmentSerializer = COMMITMENT.record_serializer()
+SourceSerializer = SOURCE.record_serializer()
+SourceDetailSerializer = SOURCE_DETAIL.record_serializer()
