@@ -249,8 +249,8 @@ CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", SESSION_COOKIE_SECURE
 USE_X_FORWARDED_HOST = env_bool("DJANGO_USE_X_FORWARDED_HOST", False)
 
 # App servers keep no state of their own, so several can run against one database: sessions
-# live in the database (Django's default engine) and the cache, which also holds the API's
-# throttling counters, is a table of that database unless a shared cache server is named.
+# live in the database (Django's default engine), and the cache and the API's throttling
+# counters are tables of that database unless a shared cache server is named.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 CACHES = {
     "default": {
@@ -258,11 +258,30 @@ CACHES = {
             "DJANGO_CACHE_BACKEND", "django.core.cache.backends.db.DatabaseCache"
         ),
         "LOCATION": os.environ.get("DJANGO_CACHE_LOCATION", "tracker_cache"),
-    }
+    },
+    # The API throttle's counters, where pages cannot evict them and counting is atomic: a
+    # table of the database (tracker/api/throttle_store.py) unless a cache server is named
+    # (Django's Redis backend counts atomically too; its database cache does not).
+    "throttle": {
+        "BACKEND": os.environ.get(
+            "TRACKER_THROTTLE_CACHE_BACKEND", "tracker.api.throttle_store.CounterCache"
+        ),
+        "LOCATION": os.environ.get("TRACKER_THROTTLE_CACHE_LOCATION", "default"),
+    },
 }
 
 # Logs go to standard output, where a service manager or container runtime collects them.
 LOGGING["handlers"]["console"]["stream"] = "ext://sys.stdout"
+
+# How many proxies in front of the application append to X-Forwarded-For (a load balancer,
+# an HTTPS proxy): the API throttles anonymous clients by the address the outermost trusted
+# proxy saw. 0 (no proxy) uses the connection's address and ignores the header, which any
+# client can write.
+TRACKER_TRUSTED_PROXIES = env_int("TRACKER_TRUSTED_PROXIES", 0)
+if TRACKER_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured(
+        f"TRACKER_TRUSTED_PROXIES must be 0 (no proxy) or more, not {TRACKER_TRUSTED_PROXIES}."
+    )
 
 # Read-only API (tracker/api/): token or session, throttled, strict about its parameters.
 REST_FRAMEWORK = {
@@ -286,8 +305,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "tracker.api.schema.TrackerAutoSchema",
     "EXCEPTION_HANDLER": "tracker.api.exceptions.api_exception_handler",
+    "NUM_PROXIES": TRACKER_TRUSTED_PROXIES,
     "URL_FORMAT_OVERRIDE": None,
 }
+
+# A refused CSRF check answers in the API's JSON envelope under /api/v1/ (config/urls.py sets
+# the other error handlers the same way).
+CSRF_FAILURE_VIEW = "tracker.api.exceptions.csrf_failure"
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Stakeholder tracker API",

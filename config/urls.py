@@ -10,3 +10,9 @@ urlpatterns = [
     path("api/v1/", include("tracker.api.urls")),
     path("", include("tracker.urls")),
 ]
+
+# Django's own error pages, except under /api/, where errors keep the API's JSON envelope.
+handler400 = "tracker.api.exceptions.bad_request"
+handler403 = "tracker.api.exceptions.permission_denied"
+handler404 = "tracker.api.exceptions.page_not_found"
+handler500 = "tracker.api.exceptions.server_error"

@@ -1,17 +1,18 @@
 import datetime
 import io
+import time
 from http import HTTPStatus
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tracker.devtools import factories
+from tracker.api import throttle_store, throttling
 from tracker.choices import (
     AgreementKind,
     AgreementStatus,
@@ -23,6 +24,7 @@ from tracker.choices import (
     OrganisationKind,
     PartyRole,
 )
+from tracker.devtools import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +35,21 @@ TODAY = datetime.date.today()
 
 @pytest.fixture(autouse=True)
 def fresh_throttle_counts():
-    """Throttling counts requests in the cache, which outlives a test's database."""
+    """Pages and throttle counts live in tables no transactional test flushes."""
     cache.clear()
+    caches["throttle"].clear()
     yield
     cache.clear()
+    caches["throttle"].clear()
+
+
+@pytest.fixture(autouse=True)
+def throttle_clock(monkeypatch):
+    """Counts are per clock window (a minute for "2/minute"): a test must not straddle two."""
+    now = time.time()
+    monkeypatch.setattr(
+        throttling.WindowCountMixin, "timer", staticmethod(lambda: now), raising=False
+    )
 
 
 @pytest.fixture
@@ -801,13 +814,13 @@ LIST_QUERIES = {
 
 
 def record_queries(captured):
-    """The queries that read tracker data, without the throttle's: its counters live in the
-    cache, a database table by default (written in a savepoint of its own)."""
-    table = settings.CACHES["default"].get("LOCATION", "")
+    """The queries that read tracker data, without the page cache's and the throttle's (the
+    cache is a database table by default, written in a savepoint of its own)."""
+    tables = (settings.CACHES["default"].get("LOCATION", ""), throttle_store.TABLE)
     return [
         query
         for query in captured.captured_queries
-        if table not in query["sql"] and "SAVEPOINT" not in query["sql"]
+        if not any(table in query["sql"] for table in tables) and "SAVEPOINT" not in query["sql"]
     ]
 
 
@@ -815,6 +828,8 @@ def record_queries(captured):
 def test_list_queries_do_not_grow_with_rows(api, endpoint):
     for _ in range(50):
         ENDPOINTS[endpoint]()
+    # The client's first request opens its throttle window (two more writes): not measured.
+    api.get(f"{API}/")
     counts, totals = [], []
     for page_size in (1, 50):
         with CaptureQueriesContext(connection) as captured:
@@ -943,3 +958,175 @@ def test_tokens_are_issued_in_the_admin(admin_client, partner):
     )
     assert response.status_code == HTTPStatus.OK
     assert Token.objects.filter(user=partner).exists()
+
+
+# Throttling: counters of their own, counted atomically, per client address -----------------
+
+
+def limit_rates(settings, anon=None, user=None, **extra):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": anon, "user": user},
+        **extra,
+    }
+
+
+def test_a_throttled_client_stays_throttled_however_many_pages_are_cached(
+    api, anonymous, settings
+):
+    """Pages fill the page cache; the counters must not be what it evicts to make room."""
+    settings.TRACKER_PUBLIC_READ = True
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "OPTIONS": {"MAX_ENTRIES": 10}},
+    }
+    limit_rates(settings, user="2/minute")
+    for _ in range(2):
+        assert api.get(f"{API}/sources/").status_code == HTTPStatus.OK
+    assert api.get(f"{API}/sources/").status_code == HTTPStatus.TOO_MANY_REQUESTS
+    for n in range(30):
+        # Thirty visitors, one request each: thirty pages stored.
+        response = anonymous.get(f"{API}/sources/", {"q": f"word{n}"}, REMOTE_ADDR=f"10.0.0.{n}")
+        assert response.status_code == HTTPStatus.OK
+    assert api.get(f"{API}/sources/").status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
+def test_forwarded_addresses_do_not_escape_anonymous_throttling(anonymous, settings):
+    settings.TRACKER_PUBLIC_READ = True
+    limit_rates(settings, anon="3/minute")
+    answers = [
+        anonymous.get(f"{API}/sources/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
+        for n in range(10)
+    ]
+    assert answers == [HTTPStatus.OK] * 3 + [HTTPStatus.TOO_MANY_REQUESTS] * 7
+
+
+def test_behind_a_trusted_proxy_each_client_address_is_counted_apart(anonymous, settings):
+    """With one trusted proxy, the address it saw (the last one it appended) is the client."""
+    settings.TRACKER_PUBLIC_READ = True
+    limit_rates(settings, anon="1/minute", NUM_PROXIES=1)
+
+    def read(forwarded_for):
+        return anonymous.get(f"{API}/sources/", HTTP_X_FORWARDED_FOR=forwarded_for).status_code
+
+    assert read("198.51.100.7, 203.0.113.1") == HTTPStatus.OK
+    assert read("198.51.100.8, 203.0.113.2") == HTTPStatus.OK
+    # What the client wrote itself before the proxy's entry changes nothing.
+    assert read("198.51.100.9, 203.0.113.1") == HTTPStatus.TOO_MANY_REQUESTS
+
+
+def test_trusted_proxies_are_none_unless_configured():
+    from tests.test_settings import start_django
+
+    code = "from rest_framework.settings import api_settings; print(api_settings.NUM_PROXIES)"
+    assert start_django(code, DJANGO_DEBUG="1").stdout.split() == ["0"]
+    assert start_django(code, DJANGO_DEBUG="1", TRACKER_TRUSTED_PROXIES="2").stdout.split() == ["2"]
+    result = start_django(code, DJANGO_DEBUG="1", TRACKER_TRUSTED_PROXIES="-1")
+    assert result.returncode != 0
+    assert "TRACKER_TRUSTED_PROXIES must be 0 (no proxy) or more" in result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_limit_holds_under_parallel_requests_to_a_real_server(live_server, settings):
+    """Eight clients share one token and send 40 requests at once to a threaded HTTP server
+    against a limit of 20: exactly 20 pass, whatever the interleaving (the server runs in
+    this process, so `throttle_clock` keeps all 40 in one window)."""
+    import urllib.error
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.contrib.auth import get_user_model
+
+    limit_rates(settings, user="20/hour")
+    settings.TRACKER_API_CACHE_SECONDS = 0
+    token = Token.objects.create(user=get_user_model().objects.create_user("busy-partner"))
+
+    def read(_):
+        request = urllib.request.Request(
+            f"{live_server.url}{API}/sources/", headers={"Authorization": f"Token {token.key}"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(read, range(40)))
+    assert answers.count(HTTPStatus.OK) == 20, answers
+    assert answers.count(HTTPStatus.TOO_MANY_REQUESTS) == 20, answers
+
+
+# Every error under the API is JSON in the API's envelope ------------------------------------
+
+TOO_MANY_PARAMETERS = "&".join(f"p{n}=1" for n in range(1001))
+ERRORS_UNDER_THE_API = [
+    # (signed in with a browser session, method, address, headers, status, detail)
+    (True, "post", f"{API}/treaties/", {}, HTTPStatus.NOT_FOUND, "There is no API endpoint"),
+    (False, "delete", f"{API}/agreements/x/y/", {}, HTTPStatus.NOT_FOUND, "no API endpoint"),
+    (True, "get", f"{API}/sources/?{TOO_MANY_PARAMETERS}", {}, HTTPStatus.BAD_REQUEST, "at most"),
+    (True, "post", f"{API}/schema/", {}, HTTPStatus.FORBIDDEN, "CSRF Failed"),
+    (False, "post", f"{API}/schema/", {}, HTTPStatus.METHOD_NOT_ALLOWED, '"POST" not allowed'),
+    (False, "get", f"{API}/schema/", {"HTTP_ACCEPT": "text/html"}, 406, "Accept header"),
+    (False, "post", f"{API}/docs/", {}, HTTPStatus.METHOD_NOT_ALLOWED, '"POST" not allowed'),
+    (False, "put", f"{API}/redoc/", {}, HTTPStatus.METHOD_NOT_ALLOWED, '"PUT" not allowed'),
+]
+
+
+@pytest.mark.parametrize(
+    ("signed_in", "method", "url", "headers", "status", "message"), ERRORS_UNDER_THE_API
+)
+def test_every_error_under_the_api_is_json_in_the_envelope(
+    partner, signed_in, method, url, headers, status, message
+):
+    """With Django's CSRF checks on, as a real browser meets them."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    if signed_in:
+        browser.force_login(partner)
+    response = getattr(browser, method)(url, **headers)
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert message in response.json()["detail"]
+
+
+def test_a_refused_csrf_check_under_the_api_is_json(rf):
+    from tracker.api.exceptions import csrf_failure
+
+    response = csrf_failure(rf.post(f"{API}/anything/"), reason="CSRF cookie not set.")
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert response["Content-Type"] == "application/json"
+    assert "CSRF cookie not set" in json_of(response)["detail"]
+    assert "application/json" not in csrf_failure(rf.post("/agreements/"))["Content-Type"]
+
+
+def json_of(response):
+    import json
+
+    return json.loads(response.content)
+
+
+def test_an_unexpected_failure_under_the_api_is_a_json_500(api, monkeypatch):
+    from tracker.api import views
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(views.SourceViewSet, "list", fail)
+    api.raise_request_exception = False
+    response = api.get(f"{API}/sources/")
+    assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Server error: the request could not be answered."}
+    # Outside the API, the site's own error page.
+    assert "application/json" not in APIClient().get("/no-such-page/")["Content-Type"]
+
+
+def test_a_thousand_word_search_is_answered_in_json(api):
+    """Whatever the database makes of it (SQLite fails on so large an expression)."""
+    api.raise_request_exception = False
+    response = api.get(f"{API}/agreements/", {"q": " ".join(f"w{n}" for n in range(1000))})
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["detail"] if response.status_code >= 400 else body["count"] == 0

@@ -6,10 +6,11 @@ ever commits.
 """
 
 import io
+import time
 from http import HTTPStatus
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -17,10 +18,11 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tracker.devtools import factories
 from tracker import data_version, models
+from tracker.api import throttle_store, throttling
 from tracker.api.cache import local_pages
 from tracker.choices import AgreementKind, CommitmentStatus
+from tracker.devtools import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,10 +35,21 @@ def empty_cache(settings):
     """Pages, the data version and throttle counts live in a cache table no test flushes."""
     settings.TRACKER_API_CACHE_SECONDS = 300
     cache.clear()
+    caches["throttle"].clear()
     local_pages.clear()
     yield
     cache.clear()
+    caches["throttle"].clear()
     local_pages.clear()
+
+
+@pytest.fixture(autouse=True)
+def throttle_clock(monkeypatch):
+    """Counts are per clock window (a minute for "2/minute"): a test must not straddle two."""
+    now = time.time()
+    monkeypatch.setattr(
+        throttling.WindowCountMixin, "timer", staticmethod(lambda: now), raising=False
+    )
 
 
 @pytest.fixture
@@ -62,11 +75,11 @@ def agreement():
 
 def tracker_queries(captured):
     """Queries that read tracker records (not the token, the throttle or the cache table)."""
-    cache_table = cache._table
+    tables = (cache._table, throttle_store.TABLE)
     return [
         query["sql"]
         for query in captured.captured_queries
-        if '"tracker_' in query["sql"] and cache_table not in query["sql"]
+        if '"tracker_' in query["sql"] and not any(table in query["sql"] for table in tables)
     ]
 
 
@@ -340,3 +353,34 @@ def test_the_cache_is_on_for_five_minutes_by_default():
         DJANGO_DEBUG="1",
     )
     assert result.stdout.split() == ["300", "default"], result.stderr
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "name"),
+    [
+        ("page_size=1&page=1&page=2", "page_size=1&page=2&page=1", "page"),
+        ("q=accord&q=sterile", "q=sterile&q=accord", "q"),
+        ("ordering=title&ordering=-title", "ordering=-title&ordering=title", "ordering"),
+    ],
+)
+def test_a_parameter_given_twice_in_another_order_never_gets_the_other_page(
+    api, first, second, name
+):
+    factories.AgreementFactory(title="Accord on sterile supplies")
+    factories.AgreementFactory(title="Accord on training")
+    for query in (first, second):
+        response = api.get(f"{AGREEMENTS}?{query}")
+        assert response.status_code == HTTPStatus.BAD_REQUEST, response.content
+        assert "given more than once" in response.json()["errors"][name][0]
+
+
+def test_a_repeatable_parameter_in_another_order_gives_the_same_records(api):
+    parties = factories.OrganisationFactory.create_batch(2)
+    accord = factories.AgreementFactory(title="Between both")
+    for organisation in parties:
+        factories.AgreementPartyFactory(agreement=accord, organisation=organisation)
+    first, second = (organisation.slug for organisation in parties)
+    for query in (f"party={first}&party={second}", f"party={second}&party={first}"):
+        response = api.get(f"{AGREEMENTS}?{query}")
+        assert response.status_code == HTTPStatus.OK
+        assert [r["title"] for r in response.json()["results"]] == ["Between both"]

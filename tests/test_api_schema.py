@@ -97,6 +97,33 @@ def test_every_operation_answers_as_documented(case, api_token):
     )
 
 
+def refuses_empty(parameter_schema):
+    """Whether a schema refuses an empty string for a query parameter."""
+    if parameter_schema.get("type") == "array":
+        parameter_schema = parameter_schema["items"]
+    if parameter_schema.get("type") != "string":
+        return True  # "" is no integer or boolean
+    if "enum" in parameter_schema:
+        return "" not in parameter_schema["enum"]
+    return parameter_schema.get("minLength", 0) >= 1
+
+
+@pytest.mark.django_db
+def test_schema_says_which_parameters_refuse_an_empty_value(api_token):
+    from rest_framework.test import APIClient
+
+    api = APIClient(HTTP_AUTHORIZATION=f"Token {api_token}")
+    for path, methods in schema.raw_schema["paths"].items():
+        for parameter in methods["get"].get("parameters", []):
+            if parameter["in"] != "query":
+                continue
+            name = parameter["name"]
+            response = api.get(path, {name: ""})
+            documented = refuses_empty(parameter["schema"])
+            refused = response.status_code == 400
+            assert refused == documented, (path, name, response.status_code, parameter)
+
+
 def record_answers():
     """(operation, path parameters, serializer) for every list and detail of the API.
 
@@ -187,9 +214,9 @@ def test_a_field_added_to_a_shape_reaches_schema_representation_and_loader(
     """A new API field is one line of a record's shape: nothing else is written for it."""
     from rest_framework import serializers as drf
 
-    from tracker.devtools import factories
     from tracker.api.serializers import PERSON, POSITION
     from tracker.api.shapes import Column, Many, Rows, WebLinks
+    from tracker.devtools import factories
     from tracker.models import Position
 
     position = factories.PositionFactory(title="Director", ended_on=None)

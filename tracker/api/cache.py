@@ -7,9 +7,12 @@ keeps the pages it served lately (`LocalPages`), so a repeated page costs one sm
 the version.
 
 What a page depends on is its key: scheme and host (records' `url`s are absolute), path,
-query parameters in sorted order (`?a=1&b=2` and `?b=2&a=1` are one page; only the order of
-the parameters in its `next`/`previous` links can differ), the active language (some labels
-are translated) and the API version. Nothing in a page depends on who asks: authentication,
+query parameters sorted by name, each name's values in the order given (`?a=1&b=2` and
+`?b=2&a=1` are one page, as the filters read them alike; only the order of the parameters in
+its `next`/`previous` links can differ; `?party=x&party=y` and `?party=y&party=x` are two),
+the active language (some labels are translated) and the API version. A parameter that
+takes one value is refused when repeated (`filters.FilterBackend`), before anything is
+stored. Nothing in a page depends on who asks: authentication,
 permissions and throttling run on every request before the cache is read (see
 `views.ReadOnlyViewSet`), and errors are never stored.
 
@@ -37,9 +40,8 @@ def seconds():
 
 
 def page_key(request):
-    query = sorted(
-        (name, value) for name, values in request.query_params.lists() for value in values
-    )
+    # Sorted by name only: the order of one name's values is part of the request.
+    query = sorted(request.query_params.lists(), key=lambda item: item[0])
     parts = (
         request.scheme,
         request.get_host(),

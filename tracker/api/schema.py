@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
+from .filters import refuses_empty
 from .shapes import StrictSerializer
 
 
@@ -62,7 +63,8 @@ class TrackerAutoSchema(AutoSchema):
 
 
 class FilterExtension(DjangoFilterExtension):
-    """A filter with its own method takes slugs or words: document it as a string.
+    """A filter with its own method takes slugs or words: document it as a string; one that
+    refuses an empty value (all but free text) says so with `minLength: 1`.
 
     drf-spectacular looks for a type hint on a `value` argument of the method; the FilterSets
     name that argument after what it holds (`agreement`, `organisations`), which reads better.
@@ -70,6 +72,19 @@ class FilterExtension(DjangoFilterExtension):
 
     target_class = "tracker.api.filters.FilterBackend"
     priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        if refuses_empty(filter_field):
+            for parameter in parameters:
+                schema = parameter["schema"]
+                if schema.get("type") == "array":
+                    schema = schema["items"]
+                if schema.get("type") == "string":
+                    schema["minLength"] = 1
+        return parameters
 
     def _get_field_description(self, filter_field, description):
         description = super()._get_field_description(filter_field, description)

@@ -1,9 +1,31 @@
 from django.utils.translation import get_language
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 from rest_framework.response import Response
 
+from .renderers import JSONRenderer
 
-class SchemaView(SpectacularAPIView):
+
+class JSONErrorsMixin:
+    """Errors in the API's JSON envelope, whatever the page's own format (YAML, HTML).
+
+    A 405 or 406 would otherwise be rendered by the view's renderer: YAML for the schema, a
+    line of text for the docs pages.
+    """
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response) and response.exception:
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+            response.content_type = JSONRenderer.media_type
+        return response
+
+
+class SchemaView(JSONErrorsMixin, SpectacularAPIView):
     """The OpenAPI document: public, the same for every caller, built once per process.
 
     It is not throttled (partners read it before they have a token, and it touches neither
@@ -20,3 +42,15 @@ class SchemaView(SpectacularAPIView):
             self.built[key] = super()._get_schema_response(request)
         response = self.built[key]
         return Response(data=response.data, headers=dict(response.headers))
+
+
+class SwaggerView(JSONErrorsMixin, SpectacularSwaggerSplitView):
+    # The docs pages are static pages around the schema: public and not throttled, like it.
+    # Its start-up script is served apart, so the page needs no inline script.
+    throttle_classes = ()
+    template_name = "tracker/api/swagger_ui.html"
+
+
+class RedocView(JSONErrorsMixin, SpectacularRedocView):
+    throttle_classes = ()
+    template_name = "tracker/api/redoc.html"
