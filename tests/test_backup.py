@@ -429,3 +429,14 @@ def test_migrate_alone_prepares_a_database_that_restore_fills(db, tmp_path, fres
     assert restored.stderr == ""
     again = manage("restore", str(backup))
     assert again.returncode != 0 and "holds rows already" in again.stderr
+
+
+def test_a_backup_holding_one_record_twice_is_refused_not_overwritten(db, tmp_path):
+    organisation = {"slug": "menara", "name": "Cluster Menara", "kind": "cluster"}
+    entries = [
+        {"model": "tracker.organisation", "pk": 1, "fields": organisation},
+        {"model": "tracker.organisation", "pk": 1, "fields": organisation | {"name": "Autre"}},
+    ]
+    with pytest.raises(CommandError, match=r"record 2 \(tracker\.organisation, id 1\)"):
+        restore(written_backup(tmp_path, entries))
+    assert not Organisation.objects.exists()

@@ -212,7 +212,8 @@ def restore_backup(path, entries):
             record = deserialize(entry, where)
             check(record.object, where)
             try:
-                record.save()
+                # The database was empty: an insert, without the update Django tries first.
+                record.save(force_insert=True)
             except DatabaseError as error:
                 raise BackupError(f"{where}: the database refused it: {error}") from error
             loaded_models.add(type(record.object))
