@@ -20,8 +20,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from tracker.devtools import factories
 from tracker.backup import NOT_BACKED_UP, backed_up_models
+from tracker.devtools import factories
 from tracker.models import Organisation, Person
 
 pytestmark = pytest.mark.django_db
