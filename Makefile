@@ -26,7 +26,6 @@ setup: $(INSTALLED) $(SECRET_KEY_FILE)
 
 migrate: setup
 	$(MANAGE) migrate --noinput
-	$(MANAGE) createcachetable
 
 load: migrate
 	$(MANAGE) load_articles
@@ -61,7 +60,6 @@ SERVE_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SE
 
 serve: setup
 	$(SERVE_ENV) $(BIN)/python manage.py migrate --noinput
-	$(SERVE_ENV) $(BIN)/python manage.py createcachetable
 	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(SERVE_ENV) $(BIN)/gunicorn --config python:config.gunicorn config.wsgi:application
 
@@ -88,7 +86,6 @@ BENCH_ARGS ?= --markdown .local/bench.md
 bench: setup
 	@if [ -z "$$DATABASE_URL" ]; then rm -f $(BENCH_DB); fi
 	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput --verbosity 0
-	$(BENCH_ENV) $(BIN)/python manage.py createcachetable
 	$(BENCH_ENV) $(BIN)/python manage.py generate_data $(BENCH_GENERATE_ARGS)
 	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BENCH_ENV) $(BIN)/python manage.py benchmark $(BENCH_ARGS)

@@ -1,20 +1,27 @@
 """Backup then restore into an empty database gives back every row: records, history, users."""
 
+import gzip
 import io
 import json
+import os
+import secrets
+import subprocess
+import sys
 
 import pytest
 from django.apps import apps
+from django.conf import settings as django_settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import caches
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from tracker.devtools import factories
 from tracker.backup import NOT_BACKED_UP, backed_up_models
+from tracker.devtools import factories
 from tracker.models import Organisation, Person
 
 pytestmark = pytest.mark.django_db
@@ -176,8 +183,8 @@ def test_a_damaged_backup_restores_nothing(tracker_in_use, tmp_path, empty_the_d
     ("name", "content", "message"),
     [
         ("missing.json", None, "No such backup file"),
-        ("notes.txt", "[]", "must end in .json"),
-        ("broken.json", "{not json", "could not be loaded"),
+        ("notes.txt", "Dear team,", r"notes\.txt: it is not valid JSON"),
+        ("broken.json", "{not json", r"broken\.json: it is not valid JSON"),
     ],
 )
 def test_restore_names_what_is_wrong_with_its_file(tmp_path, name, content, message):
@@ -186,3 +193,250 @@ def test_restore_names_what_is_wrong_with_its_file(tmp_path, name, content, mess
         path.write_text(content, encoding="utf-8")
     with pytest.raises(CommandError, match=message):
         call_command("restore", str(path), stdout=io.StringIO())
+
+
+def restore(path):
+    output = io.StringIO()
+    call_command("restore", str(path), stdout=output, stderr=output)
+    return output.getvalue()
+
+
+def written_backup(tmp_path, entries, name="edited.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda data: gzip.compress(data)[: len(gzip.compress(data)) // 2], "truncated"),
+        (lambda data: b"\x1f\x8b\x08\x00 not really gzip", "not a valid gzip"),
+        (lambda data: b"PK\x03\x04 a zip archive", "neither gzip-compressed nor JSON"),
+    ],
+    ids=["truncated", "corrupt-gzip", "not-gzip"],
+)
+def test_a_damaged_compressed_backup_is_refused_with_a_message_not_a_traceback(
+    tracker_in_use, tmp_path, empty_the_database, damage, message
+):
+    backup = tmp_path / "tracker.json"
+    call_command("backup", output=str(backup), stderr=io.StringIO())
+    damaged = tmp_path / "tracker.json.gz"
+    damaged.write_bytes(damage(backup.read_bytes()))
+    empty_the_database()
+
+    expected = rf"Nothing was restored: .*tracker\.json\.gz.*{message}"
+    with pytest.raises(CommandError, match=expected):
+        restore(damaged)
+    assert not Organisation.objects.exists() and not User.objects.exists()
+
+
+@pytest.mark.parametrize("content", ["[]", "{}", "", '[{"model": "tracker.organisation"}]'])
+def test_a_backup_without_records_is_refused_not_restored_as_zero_rows(db, tmp_path, content):
+    path = tmp_path / "empty.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(CommandError, match=r"Nothing was restored: .*empty\.json"):
+        restore(path)
+
+
+def test_restore_reads_the_file_named_even_beside_another_of_the_same_stem(
+    tracker_in_use, tmp_path, empty_the_database
+):
+    backup = tmp_path / "tracker.json"
+    call_command("backup", output=str(backup), stderr=io.StringIO())
+    (tmp_path / "tracker.json.gz").write_bytes(gzip.compress(b"[]"))  # an older copy, say
+    before = snapshot()
+    empty_the_database()
+
+    output = restore(backup)
+
+    assert "Restored" in output
+    assert snapshot() == before
+
+
+def test_a_compressed_backup_is_read_by_its_content_whatever_its_name(
+    tracker_in_use, tmp_path, empty_the_database
+):
+    compressed = tmp_path / "tracker.json.gz"
+    call_command("backup", output=str(compressed), stderr=io.StringIO())
+    misnamed = tmp_path / "tracker.json"
+    misnamed.write_bytes(compressed.read_bytes())
+    before = snapshot()
+    empty_the_database()
+
+    restore(misnamed)
+
+    assert snapshot() == before
+
+
+def one_organisation_backup(tmp_path, **fields):
+    entries = [
+        {
+            "model": "tracker.organisation",
+            "pk": 1,
+            "fields": {"slug": "menara", "name": "Cluster Menara", "kind": "cluster"} | fields,
+        },
+        {
+            "model": "tracker.organisation",
+            "pk": 2,
+            "fields": {"slug": "amgs", "name": "AMGS", "kind": "public_agency"},
+        },
+    ]
+    return written_backup(tmp_path, entries)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "complaint"),
+    [
+        ({"name": "x" * 100_000}, "name", "at most 300 characters"),
+        ({"name": "Cluster\x00Menara"}, "name", "NUL"),
+        ({"name": ""}, "name", "cannot be blank"),
+        ({"kind": "spaceship"}, "kind", "not a valid choice"),
+    ],
+    ids=["too-long", "nul-byte", "missing-required", "unknown-choice"],
+)
+def test_restore_refuses_a_row_either_database_would_refuse_and_names_it(
+    db, tmp_path, fields, field, complaint
+):
+    path = one_organisation_backup(tmp_path, **fields)
+    with pytest.raises(CommandError) as raised:
+        restore(path)
+    message = str(raised.value)
+    assert message.startswith("Nothing was restored")
+    assert "edited.json, record 1 (tracker.organisation" in message
+    assert f"{field}: " in message and complaint in message
+    assert not Organisation.objects.exists()
+
+
+def test_restore_refuses_a_row_whose_required_field_is_absent(db, tmp_path):
+    entries = [
+        {"model": "tracker.organisation", "pk": 1, "fields": {"slug": "menara", "kind": "cluster"}}
+    ]
+    with pytest.raises(CommandError, match=r"record 1 \(tracker\.organisation.*name: "):
+        restore(written_backup(tmp_path, entries))
+    assert not Organisation.objects.exists()
+
+
+@pytest.fixture
+def cache_without_its_table(settings):
+    """Point the shared cache at a table that does not exist, as a database never given one."""
+
+    def switch():
+        settings.CACHES = {
+            **settings.CACHES,
+            settings.TRACKER_API_CACHE_ALIAS: {
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": "tracker_cache_never_created",
+            },
+        }
+
+    return switch
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cache_failure_after_the_commit_is_a_warning_not_nothing_restored(
+    tmp_path, empty_the_database, cache_without_its_table
+):
+    factories.CitationFactory()
+    User.objects.create_user("editor", password="a long passphrase 42")
+    before = snapshot()
+    backup = tmp_path / "tracker.json"
+    call_command("backup", output=str(backup), stderr=io.StringIO())
+    empty_the_database()
+    cache_without_its_table()
+
+    output, warnings = io.StringIO(), io.StringIO()
+    call_command("restore", str(backup), stdout=output, stderr=warnings)
+
+    assert snapshot() == before
+    assert f"Restored {len(json.loads(backup.read_text()))} rows" in output.getvalue()
+    assert "committed" in warnings.getvalue() and "cache" in warnings.getvalue()
+
+
+def test_migrate_creates_a_table_for_every_database_cache(db, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tracker_cache_pages_made_by_migrate",
+        },
+        "counters": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tracker_cache_counters_made_by_migrate",
+        },
+        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+
+    call_command("migrate", verbosity=0)  # nothing to apply: the tables come all the same
+    call_command("migrate", verbosity=0)  # and a second time leaves them as they are
+
+    tables = set(connection.introspection.table_names())
+    assert "tracker_cache_pages_made_by_migrate" in tables
+    assert "tracker_cache_counters_made_by_migrate" in tables
+    caches["counters"].set("throttle", 1)
+    assert caches["counters"].get("throttle") == 1
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path):
+    """The address of a new, empty database on the server the tests run on."""
+    if connection.vendor == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+        return
+    import psycopg
+
+    params = connection.settings_dict
+    name = f"tracker_fresh_{secrets.token_hex(4)}"
+    server = {
+        "host": params["HOST"],
+        "port": params["PORT"] or 5432,
+        "user": params["USER"],
+        "password": params["PASSWORD"],
+        "dbname": params["NAME"],
+    }
+    with psycopg.connect(**server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield (
+        f"postgres://{server['user']}:{server['password']}@{server['host']}:{server['port']}/{name}"
+    )
+    with psycopg.connect(**server, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def test_migrate_alone_prepares_a_database_that_restore_fills(db, tmp_path, fresh_database_url):
+    factories.CitationFactory()
+    User.objects.create_user("editor", password="a long passphrase 42")
+    backup = tmp_path / "tracker.json"
+    call_command("backup", output=str(backup), stderr=io.StringIO())
+    rows = len(json.loads(backup.read_text(encoding="utf-8")))
+    environment = os.environ | {"DATABASE_URL": fresh_database_url, "DJANGO_DEBUG": "0"}
+
+    def manage(*arguments):
+        return subprocess.run(
+            [sys.executable, "manage.py", *arguments],
+            cwd=django_settings.BASE_DIR,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    migrated = manage("migrate", "--noinput", "--verbosity", "0")
+    assert migrated.returncode == 0, migrated.stderr
+    restored = manage("restore", str(backup))
+
+    assert restored.returncode == 0, restored.stderr
+    assert f"Restored {rows} rows" in restored.stdout
+    assert restored.stderr == ""
+    again = manage("restore", str(backup))
+    assert again.returncode != 0 and "holds rows already" in again.stderr
+
+
+def test_a_backup_holding_one_record_twice_is_refused_not_overwritten(db, tmp_path):
+    organisation = {"slug": "menara", "name": "Cluster Menara", "kind": "cluster"}
+    entries = [
+        {"model": "tracker.organisation", "pk": 1, "fields": organisation},
+        {"model": "tracker.organisation", "pk": 1, "fields": organisation | {"name": "Autre"}},
+    ]
+    with pytest.raises(CommandError, match=r"record 2 \(tracker\.organisation, id 1\)"):
+        restore(written_backup(tmp_path, entries))
+    assert not Organisation.objects.exists()

@@ -30,7 +30,9 @@ SEEDS = Path(settings.BASE_DIR) / "seeds"
 ACCORD = "2021-12-28-accord-industrialisation-sourcing-local-dispositifs-medicaux"
 PARTNERSHIP = "2021-12-29-aba-technology-mmi-cluster-partnership"
 
-CITED_MODELS = [Organisation, OrganisationLink, Person, Position, Agreement, AgreementParty, Commitment]
+CITED_MODELS = [
+    Organisation, OrganisationLink, Person, Position, Agreement, AgreementParty, Commitment
+]
 
 
 def load(*paths):
@@ -121,7 +123,9 @@ def test_the_28_december_2021_accord(article_data):
         "mmi-cluster",
     }
     promised = set(accord.commitments.values_list("party__slug", flat=True))
-    assert promised == {"ministere-industrie-commerce", "ministere-sante-protection-sociale", "amgs", "mmi-cluster"}
+    assert promised == {
+        "ministere-industrie-commerce", "ministere-sante-protection-sociale", "amgs", "mmi-cluster"
+    }
     relative_date = accord.citations.get(quote__contains="le 28 décembre dernier")
     assert relative_date.source.page_dated_on == datetime.date(2024, 12, 3)
     assert relative_date.source.published_on is None
@@ -129,7 +133,9 @@ def test_the_28_december_2021_accord(article_data):
 
 def test_the_wednesday_partnership_is_dated_from_its_article(article_data):
     partnership = Agreement.objects.get(slug=PARTNERSHIP)
-    source = Source.objects.get(citations__agreement=partnership, citations__quote__contains="Wednesday")
+    source = Source.objects.get(
+        citations__agreement=partnership, citations__quote__contains="Wednesday"
+    )
     assert source.published_on == datetime.date(2021, 12, 30)
     assert partnership.signed_on == datetime.date(2021, 12, 29)
     assert partnership.signed_on.strftime("%A") == "Wednesday"
@@ -177,7 +183,10 @@ def test_a_quote_not_in_its_article_is_refused_and_nothing_is_loaded(db, tmp_pat
         tmp_path,
         "02_bad.json",
         [
-            {"model": "tracker.organisation", "fields": {"slug": "good", "name": "Good", "kind": "company"}},
+            {
+                "model": "tracker.organisation",
+                "fields": {"slug": "good", "name": "Good", "kind": "company"},
+            },
             {
                 "model": "tracker.citation",
                 "fields": {
@@ -203,19 +212,24 @@ def test_a_quote_not_in_its_article_is_refused_and_nothing_is_loaded(db, tmp_pat
     [
         ("not json", "not valid JSON"),
         ({"model": "tracker.organisation"}, "a JSON list"),
-        ([{"model": "tracker.organisation", "fields": {"slug": "x", "name": "X", "kind": "spaceship"}}],
+        ([{"model": "tracker.organisation",
+           "fields": {"slug": "x", "name": "X", "kind": "spaceship"}}],
          "record 1 (tracker.organisation 'x'): kind"),
-        ([{"model": "tracker.organisation", "pk": 7, "fields": {"slug": "x", "name": "X", "kind": "company"}}],
+        ([{"model": "tracker.organisation", "pk": 7,
+           "fields": {"slug": "x", "name": "X", "kind": "company"}}],
          "primary key"),
         ([{"model": "tracker.nothing", "fields": {"slug": "x"}}], "record 1"),
         ([{"model": "tracker.organisationname", "fields": {"organisation": ["nobody"], "name": "N",
                                                              "kind": "variant", "language": "fr"}}],
          "record 1 (tracker.organisationname 'N')"),
-        ([{"model": "tracker.organisation", "fields": {"slug": "x", "name": "", "kind": "company"}}],
+        ([{"model": "tracker.organisation",
+           "fields": {"slug": "x", "name": "", "kind": "company"}}],
          "name: This field cannot be blank"),
     ],
 )
-def test_malformed_fixtures_are_refused_with_a_message_naming_the_record(db, tmp_path, entries, expected):
+def test_malformed_fixtures_are_refused_with_a_message_naming_the_record(
+    db, tmp_path, entries, expected
+):
     path = tmp_path / "broken.json"
     path.write_text(entries if isinstance(entries, str) else json.dumps(entries), encoding="utf-8")
     with pytest.raises(CommandError, match="Nothing was loaded") as raised:
@@ -244,3 +258,23 @@ def test_a_commitment_by_a_non_party_is_refused(db, tmp_path):
 def test_unknown_fixture_file_is_named(db):
     with pytest.raises(CommandError, match="No such fixture file: nowhere.json"):
         load("nowhere.json")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cache_failure_after_loading_commits_is_a_warning_not_a_traceback(settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        settings.TRACKER_API_CACHE_ALIAS: {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tracker_cache_never_created",
+        },
+    }
+    output, warnings = io.StringIO(), io.StringIO()
+    call_command("load_articles", stdout=output, stderr=warnings)
+
+    assert Organisation.objects.filter(slug="mmi-cluster").exists()
+    created = Organisation.objects.count()
+    assert "records created" in output.getvalue() and created
+    assert "committed" in warnings.getvalue() and "cache" in warnings.getvalue()
+    # Loading again finds everything loaded before: nothing was rolled back.
+    assert "0 records created" in load()

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,3 +11,8 @@ class TrackerConfig(AppConfig):
         from . import data_version, signals  # noqa: F401
 
         data_version.connect()
+        post_migrate.connect(
+            data_version.create_cache_tables,
+            sender=self,
+            dispatch_uid="tracker.data_version.create_cache_tables",
+        )

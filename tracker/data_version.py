@@ -18,16 +18,24 @@ Two rules keep a reader from storing old data under a new version:
   could both write the same "next" value, leaving a page read between their commits valid.
   A missing version (never set, evicted, cache cleared) becomes a fresh token too, so it can
   never match a page stored under an earlier one.
+
+Changing the version is the only work done after a write commits, and it must never make a
+committed write look failed: a cache that cannot be written then (unreachable, its table
+missing) is logged, and the writer can ask the `VersionChange` whether it happened.
 """
 
+import logging
 import secrets
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import post_delete, post_save
 
 VERSION_KEY = "tracker:data-version"
+
+logger = logging.getLogger(__name__)
 
 # The models whose rows the API shows; a write to any of them changes the version.
 TRACKED_MODELS = (
@@ -70,25 +78,75 @@ def change():
     shared_cache().set(VERSION_KEY, secrets.token_hex(8), timeout=None)
 
 
+class VersionChange:
+    """The version change one transaction makes once it commits, and what became of it."""
+
+    def __init__(self):
+        self.done = False
+        self.error = None
+
+    def __call__(self):
+        try:
+            change()
+        except Exception as error:  # any cache backend's failure: the write stays committed
+            self.error = error
+            logger.error(
+                "The tracker's data changed, but the shared cache could not record a new data "
+                "version: %s. Pages cached before the change may be served until they expire.",
+                error,
+                exc_info=True,
+            )
+        else:
+            self.done = True
+
+    def failure(self):
+        """What went wrong, in a sentence, or None when the version was changed."""
+        if self.error is None:
+            return None
+        return f"{type(self.error).__name__}: {str(self.error).strip()}"
+
+
+def pending_change(using=DEFAULT_DB_ALIAS):
+    """The `VersionChange` the open transaction on `using` will make on commit, if any."""
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        return None
+    for entry in connection.run_on_commit:
+        if isinstance(entry[1], VersionChange):
+            return entry[1]
+    return None
+
+
 def pending(using=DEFAULT_DB_ALIAS):
     """Whether the open transaction on `using` has written tracker data not yet committed."""
-    connection = connections[using]
-    return connection.in_atomic_block and any(
-        entry[1] is change for entry in connection.run_on_commit
-    )
+    return pending_change(using) is not None
 
 
 def changed_on_commit(using=DEFAULT_DB_ALIAS):
     """Change the version once the current transaction commits (at once outside one).
 
     A transaction that writes many rows changes it once; a rolled-back one not at all.
+    Returns the `VersionChange`, which says after the commit whether it was made.
     """
-    if not pending(using):
-        transaction.on_commit(change, using=using)
+    version_change = pending_change(using)
+    if version_change is None:
+        version_change = VersionChange()
+        transaction.on_commit(version_change, using=using)
+    return version_change
 
 
 def record_changed(sender, using=DEFAULT_DB_ALIAS, **kwargs):
     changed_on_commit(using)
+
+
+def create_cache_tables(using=DEFAULT_DB_ALIAS, **kwargs):
+    """Make the table of every database cache in settings.CACHES that `using` lacks.
+
+    Run after every `migrate`, so a migrated database is ready to serve and write, whatever
+    cache aliases the settings name (a cache added later gets its table at the next
+    `migrate`); existing tables are left as they are.
+    """
+    call_command("createcachetable", database=using, verbosity=0)
 
 
 def connect():

@@ -10,6 +10,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, transaction
 
+from .data_version import pending_change
 from .models import LoadedFixtureRecord
 
 CHANGE_REASON = "Loaded from the article fixtures"
@@ -24,6 +25,8 @@ class LoadReport:
     created: list = field(default_factory=list)
     kept: list = field(default_factory=list)
     already_loaded: int = 0
+    # The data version change the commit makes (None when nothing was written).
+    version_change: object = None
 
 
 def describe(fixture_name, index, entry):
@@ -50,9 +53,8 @@ def read_fixture(path):
         if not isinstance(entry, dict) or "model" not in entry or "fields" not in entry:
             raise FixtureError(f"{describe(path.name, index, entry)}: needs 'model' and 'fields'.")
         if "pk" in entry:
-            raise FixtureError(
-                f"{describe(path.name, index, entry)}: has a primary key; fixtures use natural keys."
-            )
+            label = describe(path.name, index, entry)
+            raise FixtureError(f"{label}: has a primary key; fixtures use natural keys.")
     return entries
 
 
@@ -76,7 +78,8 @@ def load_fixtures(paths):
             for index, entry in enumerate(read_fixture(path)):
                 label = describe(path.name, index, entry)
                 entry_digest = digest(entry)
-                if LoadedFixtureRecord.objects.filter(fixture=path.name, digest=entry_digest).exists():
+                loaded = LoadedFixtureRecord.objects.filter(fixture=path.name, digest=entry_digest)
+                if loaded.exists():
                     report.already_loaded += 1
                     continue
                 instance = build(entry, label)
@@ -88,6 +91,7 @@ def load_fixtures(paths):
                 LoadedFixtureRecord.objects.create(
                     fixture=path.name, digest=entry_digest, label=label[:300]
                 )
+        report.version_change = pending_change()
     return report
 
 

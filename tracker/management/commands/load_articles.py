@@ -30,8 +30,20 @@ class Command(BaseCommand):
             report = load_fixtures(paths)
         except FixtureError as error:
             raise CommandError(f"Nothing was loaded. {error}") from error
+        # Committed: from here on nothing may say otherwise.
         self.stdout.write(
             f"Article data: {len(report.created)} records created, "
             f"{len(report.kept)} already present and kept as they are, "
             f"{report.already_loaded} loaded before."
         )
+        failure = report.version_change and report.version_change.failure()
+        if failure:
+            self.stderr.write(
+                self.style.WARNING(
+                    f"Warning: the {len(report.created)} records created are committed, but the "
+                    f"shared cache ({settings.TRACKER_API_CACHE_ALIAS!r}) could not be told "
+                    f"that the data changed: {failure}. API pages it cached before may be "
+                    "served until they expire; once the cache works (`migrate` creates a "
+                    "missing cache table), clear it or wait."
+                )
+            )
