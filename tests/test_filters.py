@@ -33,6 +33,7 @@ RECORD_FILTERS = [
     (CommitmentFilterSet, Commitment, "agreement"),
     (CommitmentFilterSet, Commitment, "party"),
 ]
+RECORD_FILTER_IDS = [f"{row[1].__name__}-{row[2]}" for row in RECORD_FILTERS]
 
 
 def errors_of(filterset_class, model, params):
@@ -42,7 +43,7 @@ def errors_of(filterset_class, model, params):
 
 
 @pytest.mark.parametrize(
-    ("filterset_class", "model", "name"), RECORD_FILTERS, ids=[f"{row[1].__name__}-{row[2]}" for row in RECORD_FILTERS]
+    ("filterset_class", "model", "name"), RECORD_FILTERS, ids=RECORD_FILTER_IDS
 )
 def test_a_null_character_in_a_record_filter_is_an_error_naming_it(filterset_class, model, name):
     errors = errors_of(filterset_class, model, {name: "mmi\x00cluster"})
@@ -51,7 +52,7 @@ def test_a_null_character_in_a_record_filter_is_an_error_naming_it(filterset_cla
 
 
 @pytest.mark.parametrize(
-    ("filterset_class", "model", "name"), RECORD_FILTERS, ids=[f"{row[1].__name__}-{row[2]}" for row in RECORD_FILTERS]
+    ("filterset_class", "model", "name"), RECORD_FILTERS, ids=RECORD_FILTER_IDS
 )
 def test_a_record_filter_still_finds_its_record_by_slug(filterset_class, model, name):
     party = factories.AgreementPartyFactory(
@@ -61,7 +62,8 @@ def test_a_record_filter_still_finds_its_record_by_slug(filterset_class, model, 
     factories.CommitmentFactory(agreement=party.agreement, party=party.organisation)
     factories.PositionFactory(organisation=party.organisation)
     factories.CitationFactory(source__slug="article", organisation=None, agreement=party.agreement)
-    target = {"party_to": "accord", "source": "article", "agreement": "accord"}.get(name, "mmi-cluster")
+    targets = {"party_to": "accord", "source": "article", "agreement": "accord"}
+    target = targets.get(name, "mmi-cluster")
     filterset = filterset_class(QueryDict(urlencode({name: target})), queryset=model.objects.all())
     assert filterset.is_valid(), filterset.errors
     assert filterset.qs.exists()

@@ -1,13 +1,29 @@
-"""Search answers the same on SQLite and PostgreSQL, and PostgreSQL answers it from an index.
+"""Search answers the same on SQLite and PostgreSQL, from an index on PostgreSQL, within bounds.
 
 CI runs this module on both databases; each assertion below holds on whichever one runs it.
 """
 
+from http import HTTPStatus
+
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from tests import factories
-from tracker.models import Agreement, Commitment, Organisation, Person, Source
+from tracker.models import (
+    Agreement,
+    AgreementParty,
+    Citation,
+    Commitment,
+    Organisation,
+    OrganisationLink,
+    OrganisationName,
+    Person,
+    Position,
+    Source,
+)
+from tracker.text import fold
 
 pytestmark = pytest.mark.django_db
 
@@ -116,20 +132,6 @@ def test_postgresql_can_answer_a_search_from_its_trigram_index(model):
 
 # Cost and bounds ----------------------------------------------------------------------------
 
-from http import HTTPStatus  # noqa: E402
-
-from django.contrib import admin  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import reverse  # noqa: E402
-
-from tracker.models import (  # noqa: E402
-    AgreementParty,
-    Citation,
-    OrganisationLink,
-    OrganisationName,
-    Position,
-)
-
 ADMIN_SEARCHED = [
     Source,
     Organisation,
@@ -155,12 +157,6 @@ API_LISTS = ["organisations", "people", "agreements", "commitments", "sources"]
 
 def test_the_long_query_has_thirty_different_words():
     assert len(set(fold(LONG_QUERY).split())) == 30
-
-
-def fold(text):
-    from tracker.text import fold as fold_text
-
-    return fold_text(text)
 
 
 @pytest.fixture
@@ -226,7 +222,9 @@ def test_admin_autocomplete_cost_does_not_grow_with_words(
     admin_client, searched_rows, model, form_model, field
 ):
     def autocomplete(term):
-        params = {"term": term, "app_label": "tracker", "model_name": form_model, "field_name": field}
+        params = {
+            "term": term, "app_label": "tracker", "model_name": form_model, "field_name": field
+        }
         return captured_get(admin_client, reverse("admin:autocomplete"), params)
 
     _response, one_word = autocomplete("accord")

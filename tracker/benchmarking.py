@@ -50,6 +50,14 @@ API_RESOURCES = {
 }
 UI_LISTS = ["/", "/agreements/", "/organisations/", "/people/", "/commitments/", "/sources/"]
 SEARCH_TERMS = ["ministere de la sante", "DISPOSITIFS MEDICAUX", "sharikat", "Équipements"]
+# An agreement's title pasted whole into the search box, against one of its words: searching
+# agreements reaches their parties' names too, and must cost about the same for both.
+PASTED_TITLE = (
+    "Accord de partenariat pour le développement de l'industrialisation et du sourcing local "
+    "des dispositifs médicaux au Maroc signé le 28 décembre 2021 entre les ministères "
+    "cluster groupes santé sociale industrie commerce investissement"
+)
+AGREEMENT_SEARCHES = {"1 word": "sante", "30 words": PASTED_TITLE}
 PAGE_SIZE = 50
 # A per-second period keeps the throttle's history (one timestamp per request in the window,
 # read and written back on every request) as long as a second's requests: under the 600
@@ -688,6 +696,14 @@ class Bench:
                     "search",
                     f"admin orgs q={term!r}",
                     reverse("admin:tracker_organisation_changelist") + f"?{query}",
+                )
+            for words, term in AGREEMENT_SEARCHES.items():
+                query = urllib.parse.urlencode({"q": term})
+                self.measure("search", f"ui agreements q={words}", f"/agreements/?{query}")
+                self.measure(
+                    "search",
+                    f"admin agreements q={words}",
+                    reverse("admin:tracker_agreement_changelist") + f"?{query}",
                 )
         return self.results
 
