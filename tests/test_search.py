@@ -144,11 +144,11 @@ ADMIN_SEARCHED = [
     Commitment,
     Citation,
 ]
-# The title of the 28 December accord, pasted whole, then padded to thirty different words.
+# A title as staff paste it: thirty different words, short enough to be a person's name too.
 LONG_QUERY = (
-    "Accord de partenariat pour le développement de l'industrialisation et du sourcing local "
-    "des dispositifs médicaux au Maroc signé le 28 décembre 2021 entre les ministères "
-    "cluster groupes santé sociale industrie commerce investissement"
+    "Accord de partenariat pour le développement du sourcing local des dispositifs médicaux "
+    "au Maroc signé le 28 décembre 2021 entre ministères cluster groupes santé sociale "
+    "industrie AMGS MMI CNSS et la"
 )
 THOUSAND_WORDS = " ".join(f"mot{number}" for number in range(1000))
 UI_LISTS = ["/agreements/", "/organisations/", "/people/", "/commitments/", "/sources/", "/map/"]

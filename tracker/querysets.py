@@ -196,11 +196,34 @@ class PositionQuerySet(SearchQuerySet):
 
 
 class AgreementQuerySet(SlugQuerySet, SearchQuerySet):
-    def search_condition(self, term):
-        # A union rather than `text matches OR EXISTS(a party matches)`: PostgreSQL answers
-        # each half from its trigram index, where the OR made it read every agreement. The
-        # parties' organisations are a nested subquery, not a join, so that no word adds one.
-        word = term.folded
+    def search(self, query):
+        """Agreements in whose text, or in one of whose parties' names, each word occurs.
+
+        The longest word selects the candidates: a union of the agreements whose text has it
+        and those whose parties' names have it, each half answered from its trigram index on
+        PostgreSQL (`text matches OR EXISTS(a party matches)` made it read every agreement).
+        Every other word is then checked on those candidates only, so thirty words cost about
+        what one does. Parties' names are reached through subqueries, never a join per word.
+        """
+        terms = sorted(search_terms(query), key=lambda term: len(term.folded), reverse=True)
+        if not terms:
+            return self
+        first, *others = terms
+        condition = Q(pk__in=self.matching_text_or_party(first.folded))
+        for term in others:
+            condition &= Q(search_text__contains=term.folded) | Q(
+                Exists(
+                    _model("Organisation").objects.filter(
+                        search_text__contains=term.folded,
+                        pk__in=_model("AgreementParty")
+                        .objects.filter(agreement=OuterRef(OuterRef("pk")))
+                        .values("organisation_id"),
+                    )
+                )
+            )
+        return self.filter(condition)
+
+    def matching_text_or_party(self, word):
         by_text = self.model.objects.order_by().filter(search_text__contains=word).values("pk")
         organisations = _model("Organisation").objects.order_by().filter(search_text__contains=word)
         by_party = (
@@ -209,7 +232,7 @@ class AgreementQuerySet(SlugQuerySet, SearchQuerySet):
             .filter(organisation__in=organisations.values("pk"))
             .values("agreement_id")
         )
-        return Q(pk__in=by_text.union(by_party))
+        return by_text.union(by_party)
 
     def between(self, organisations):
         """Agreements to which every one of `organisations` is a party."""
