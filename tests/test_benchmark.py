@@ -35,6 +35,16 @@ def test_benchmark_measures_every_face_and_prints_its_table():
         )
         assert "same bytes as floor" in api_list
         assert re.search(r"same \d+ data queries at 1 per page", api_list)
+    # A pasted 30-word title is measured beside one word, in the UI and the admin, and
+    # answered (a page, not a refusal or an error).
+    for face in ("ui", "admin"):
+        for words in ("1 word", "30 words"):
+            row = next(
+                line
+                for line in table.splitlines()
+                if line.startswith(f"search  {face} agreements q={words}")
+            )
+            assert " 200 " in row, row
     # The benchmark's superuser and its session exist only during the run.
     assert not get_user_model().objects.exists()
 

@@ -1,11 +1,10 @@
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db import connections, models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -26,7 +25,12 @@ from .models import (
     Source,
     describe_target,
 )
-from .querysets import related_count, search_words
+from .querysets import (
+    MAX_SEARCH_LENGTH,
+    MAX_SEARCH_TERMS,
+    related_count,
+    search_limits_exceeded,
+)
 
 admin.site.site_header = _("Stakeholder tracker")
 admin.site.site_title = _("Stakeholder tracker")
@@ -87,10 +91,11 @@ class CheckedAutocompleteMixin:
 
 
 class TrackerAdmin(CheckedAutocompleteMixin, SimpleHistoryAdmin):
-    """History, revert and case- and accent-insensitive search on folded search columns.
+    """History, revert, and the records' own search (`queryset.search()`, as the UI and API).
 
-    `search_fields` names the folded columns searched; each word of the search must occur in
-    one of them, after folding case, accents and ligatures as the columns were folded.
+    The search is bounded as everywhere; the admin cannot show a form error, so it searches
+    what fits within the bounds and says what it left out. `search_fields` only makes the
+    admin show its search box (and allows autocompletion); the search itself ignores it.
     """
 
     list_per_page = 50
@@ -113,14 +118,32 @@ class TrackerAdmin(CheckedAutocompleteMixin, SimpleHistoryAdmin):
         return DateRangeChangeList
 
     def get_search_results(self, request, queryset, search_term):
-        words = search_words(search_term)
-        for word in words:
-            condition = Q()
-            for path in self.search_fields:
-                condition |= Q(**{f"{path}__contains": word})
-            queryset = queryset.filter(condition)
-        may_have_duplicates = bool(words) and any("__" in path for path in self.search_fields)
-        return queryset, may_have_duplicates
+        return queryset.search(search_term), False
+
+    def changelist_view(self, request, extra_context=None):
+        query = request.GET.get(SEARCH_VAR, "")
+        for notice in search_notices(query):
+            messages.warning(request, notice)
+        return super().changelist_view(request, extra_context)
+
+
+def search_notices(query):
+    """What of an admin search was left out, in words for the staff member who typed it."""
+    notices = []
+    if "\x00" in query:
+        notices.append(_("Null characters in the search were ignored."))
+    extra_characters, extra_terms = search_limits_exceeded(query)
+    if extra_characters:
+        notices.append(
+            _("Only the first %(max)d characters were searched; %(extra)d more were ignored.")
+            % {"max": MAX_SEARCH_LENGTH, "extra": extra_characters}
+        )
+    if extra_terms:
+        notices.append(
+            _("Only the first %(max)d different words were searched; %(extra)d more were ignored.")
+            % {"max": MAX_SEARCH_TERMS, "extra": extra_terms}
+        )
+    return notices
 
 
 class CitationInline(CheckedAutocompleteMixin, admin.TabularInline):
@@ -442,13 +465,6 @@ class CitationAdmin(TrackerAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_targets()
-
-    def get_search_results(self, request, queryset, search_term):
-        for word, folded in zip(search_term.split(), search_words(search_term), strict=False):
-            queryset = queryset.filter(
-                Q(quote__icontains=word) | Q(source__search_text__contains=folded)
-            )
-        return queryset, False
 
     @admin.display(description=_("supports"))
     def supports(self, citation):

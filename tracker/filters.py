@@ -1,6 +1,8 @@
 """One FilterSet per model, shared by the web UI and the API."""
 
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
@@ -13,10 +15,34 @@ from .choices import (
 )
 from .dates import validate_date_in_range
 from .models import Agreement, Commitment, Organisation, Person, Source
+from .querysets import MAX_SEARCH_LENGTH, MAX_SEARCH_TERMS, all_search_terms
+
+
+def validate_search_terms(value):
+    count = len(all_search_terms(value))
+    if count > MAX_SEARCH_TERMS:
+        raise ValidationError(
+            _("Search for at most %(max)d different words; this search has %(count)d."),
+            code="too_many_words",
+            params={"max": MAX_SEARCH_TERMS, "count": count},
+        )
+
+
+class SearchField(forms.CharField):
+    """Free text within the bounds of a search (`querysets.MAX_SEARCH_*`); no null characters."""
+
+    default_validators = [validate_search_terms]
+
+    def __init__(self, *, max_length=MAX_SEARCH_LENGTH, required=False, **kwargs):
+        super().__init__(max_length=max_length, required=required, **kwargs)
+
+
+class SearchFilter(django_filters.CharFilter):
+    field_class = SearchField
 
 
 class SearchFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(
+    q = SearchFilter(
         method="search",
         label=_("Search"),
         help_text=_("Any words of a name, an acronym or another name; accents and case do not matter."),

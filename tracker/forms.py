@@ -60,8 +60,11 @@ class SlugInputs(forms.Widget):
         attrs = self.build_attrs(self.attrs, attrs)
         base_id = attrs.get("id") or f"id_{name}"
         values = self.format_values(value)
+        # A value the form refused may hold what no slug can (a null character, which
+        # PostgreSQL cannot even compare): only possible slugs are looked up.
         names = dict(
-            self.model.objects.filter(slug__in=values).values_list("slug", self._name_field())
+            self.model.objects.filter(slug__in=[slug for slug in values if "\x00" not in slug])
+            .values_list("slug", self._name_field())
         )
         datalist_id = f"{base_id}-suggestions"
         suggest_url = reverse("tracker:suggest", kwargs={"kind": SUGGESTED_MODELS[self.model]})

@@ -1,5 +1,7 @@
 """Query logic for every model: natural keys, search, and what each page or payload shows."""
 
+from typing import NamedTuple
+
 from django.apps import apps
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
@@ -7,6 +9,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .text import fold
+
+# The most a search may ask of the database. Each different word is one more condition on
+# every candidate row; a thousand words is more than SQLite can compile, and minutes of
+# work on PostgreSQL. The UI and the API refuse more (an error naming `q`), the admin
+# searches the first ones and says what it left out.
+MAX_SEARCH_TERMS = 32
+MAX_SEARCH_LENGTH = 500
 
 
 def related_count(model_name, field):
@@ -26,8 +35,33 @@ def related_count(model_name, field):
     return Coalesce(Subquery(rows), 0)
 
 
-def search_words(query):
-    return [word for word in fold(query).split(" ") if word]
+class SearchTerm(NamedTuple):
+    """A word of a search: as typed (for columns kept as written) and folded."""
+
+    typed: str
+    folded: str
+
+
+def all_search_terms(query):
+    """Every different word of `query`, in order; a null character separates words."""
+    terms = {}
+    for typed in query.replace("\x00", " ").split():
+        for folded in fold(typed).split():
+            terms.setdefault(folded, SearchTerm(typed, folded))
+    return list(terms.values())
+
+
+def search_terms(query):
+    """The words a search looks for: at most MAX_SEARCH_TERMS, from its first MAX_SEARCH_LENGTH
+    characters. Callers that can refuse more say so first (`search_limits_exceeded`)."""
+    return all_search_terms(query[:MAX_SEARCH_LENGTH])[:MAX_SEARCH_TERMS]
+
+
+def search_limits_exceeded(query):
+    """How `query` goes past the bounds: (characters, different words) beyond each, or 0."""
+    extra_characters = max(0, len(query) - MAX_SEARCH_LENGTH)
+    extra_terms = max(0, len(all_search_terms(query[:MAX_SEARCH_LENGTH])) - MAX_SEARCH_TERMS)
+    return extra_characters, extra_terms
 
 
 class SlugQuerySet(models.QuerySet):
@@ -36,16 +70,26 @@ class SlugQuerySet(models.QuerySet):
 
 
 class SearchQuerySet(models.QuerySet):
-    """Case-, accent- and ligature-insensitive search on the folded `search_text` column."""
+    """Case-, accent- and ligature-insensitive search on folded `search_text` columns.
 
-    def search_condition(self, word):
-        return Q(search_text__contains=word)
+    Every word must occur in one of `search_paths`: the row's own folded column, or that of
+    a record it points to (one join each, however many words). A model that searches rows
+    pointing at it overrides `search_condition` with a subquery per word, never a join.
+    """
+
+    search_paths = ("search_text",)
+
+    def search_condition(self, term):
+        condition = Q()
+        for path in self.search_paths:
+            condition |= Q(**{f"{path}__contains": term.folded})
+        return condition
 
     def search(self, query):
-        queryset = self
-        for word in search_words(query):
-            queryset = queryset.filter(self.search_condition(word))
-        return queryset
+        condition = Q()
+        for term in search_terms(query):
+            condition &= self.search_condition(term)
+        return self.filter(condition) if condition else self
 
     def refresh_search_text(self):
         """Recompute the folded search column of every row (for bulk writers)."""
@@ -113,12 +157,16 @@ class OrganisationQuerySet(SlugQuerySet, SearchQuerySet):
         )
 
 
-class OrganisationNameQuerySet(models.QuerySet):
+class OrganisationNameQuerySet(SearchQuerySet):
+    search_paths = ("organisation__search_text",)
+
     def get_by_natural_key(self, organisation_slug, name):
         return self.get(organisation__slug=organisation_slug, name=name)
 
 
-class OrganisationLinkQuerySet(models.QuerySet):
+class OrganisationLinkQuerySet(SearchQuerySet):
+    search_paths = ("from_organisation__search_text", "to_organisation__search_text")
+
     def get_by_natural_key(self, from_slug, kind, to_slug):
         return self.get(from_organisation__slug=from_slug, kind=kind, to_organisation__slug=to_slug)
 
@@ -137,7 +185,9 @@ class PersonQuerySet(SlugQuerySet, SearchQuerySet):
         )
 
 
-class PositionQuerySet(models.QuerySet):
+class PositionQuerySet(SearchQuerySet):
+    search_paths = ("person__search_text", "organisation__search_text")
+
     def get_by_natural_key(self, person_slug, organisation_slug, title):
         return self.get(person__slug=person_slug, organisation__slug=organisation_slug, title=title)
 
@@ -146,17 +196,43 @@ class PositionQuerySet(models.QuerySet):
 
 
 class AgreementQuerySet(SlugQuerySet, SearchQuerySet):
-    def search_condition(self, word):
-        # A union rather than `text matches OR EXISTS(a party matches)`: PostgreSQL answers
-        # each half from its trigram index, where the OR made it read every agreement.
+    def search(self, query):
+        """Agreements in whose text, or in one of whose parties' names, each word occurs.
+
+        The longest word selects the candidates: a union of the agreements whose text has it
+        and those whose parties' names have it, each half answered from its trigram index on
+        PostgreSQL (`text matches OR EXISTS(a party matches)` made it read every agreement).
+        Every other word is then checked on those candidates only, so thirty words cost about
+        what one does. Parties' names are reached through subqueries, never a join per word.
+        """
+        terms = sorted(search_terms(query), key=lambda term: len(term.folded), reverse=True)
+        if not terms:
+            return self
+        first, *others = terms
+        condition = Q(pk__in=self.matching_text_or_party(first.folded))
+        for term in others:
+            condition &= Q(search_text__contains=term.folded) | Q(
+                Exists(
+                    _model("Organisation").objects.filter(
+                        search_text__contains=term.folded,
+                        pk__in=_model("AgreementParty")
+                        .objects.filter(agreement=OuterRef(OuterRef("pk")))
+                        .values("organisation_id"),
+                    )
+                )
+            )
+        return self.filter(condition)
+
+    def matching_text_or_party(self, word):
         by_text = self.model.objects.order_by().filter(search_text__contains=word).values("pk")
+        organisations = _model("Organisation").objects.order_by().filter(search_text__contains=word)
         by_party = (
             _model("AgreementParty")
             .objects.order_by()
-            .filter(organisation__search_text__contains=word)
+            .filter(organisation__in=organisations.values("pk"))
             .values("agreement_id")
         )
-        return Q(pk__in=by_text.union(by_party))
+        return by_text.union(by_party)
 
     def between(self, organisations):
         """Agreements to which every one of `organisations` is a party."""
@@ -202,7 +278,9 @@ class AgreementQuerySet(SlugQuerySet, SearchQuerySet):
         )
 
 
-class AgreementPartyQuerySet(models.QuerySet):
+class AgreementPartyQuerySet(SearchQuerySet):
+    search_paths = ("organisation__search_text", "agreement__search_text")
+
     def get_by_natural_key(self, agreement_slug, organisation_slug):
         return self.get(agreement__slug=agreement_slug, organisation__slug=organisation_slug)
 
@@ -220,7 +298,14 @@ class CommitmentQuerySet(SlugQuerySet, SearchQuerySet):
         )
 
 
-class CitationQuerySet(models.QuerySet):
+class CitationQuerySet(SearchQuerySet):
+    """Citations are searched by their quote, as written, and by their source's folded text."""
+
+    search_paths = ("source__search_text",)
+
+    def search_condition(self, term):
+        return Q(quote__icontains=term.typed) | super().search_condition(term)
+
     def get_by_natural_key(self, source_slug, quote, target_name, *target_key):
         target_field = self.model._meta.get_field(target_name)
         target = target_field.related_model.objects.get_by_natural_key(*target_key)

@@ -6,6 +6,7 @@ from itertools import chain
 
 from django.conf import settings
 from django.contrib.auth.mixins import AccessMixin
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.db.models.functions import TruncMonth
@@ -22,6 +23,7 @@ from .filters import (
     CommitmentFilterSet,
     OrganisationFilterSet,
     PersonFilterSet,
+    SearchField,
     SourceFilterSet,
 )
 from .forms import SUGGESTED_MODELS, prepare_filter_form
@@ -379,7 +381,10 @@ class SuggestView(ReadAccessMixin, TemplateView):
             return JsonResponse(
                 {"error": _("Unknown kind of record: %(kind)s") % {"kind": kind}}, status=404
             )
-        query = request.GET.get("q", "").strip()
+        try:
+            query = SearchField().clean(request.GET.get("q", ""))
+        except ValidationError as error:
+            return JsonResponse({"error": " ".join(error.messages)}, status=400)
         label = "title" if model in (Agreement, Source) else "name"
         rows = (
             model.objects.search(query).order_by(label).values_list("slug", label)[: self.limit]

@@ -53,6 +53,14 @@ API_RESOURCES = {
 }
 UI_LISTS = ["/", "/agreements/", "/organisations/", "/people/", "/commitments/", "/sources/"]
 SEARCH_TERMS = ["ministere de la sante", "DISPOSITIFS MEDICAUX", "sharikat", "Équipements"]
+# An agreement's title pasted whole into the search box, against one of its words: searching
+# agreements reaches their parties' names too, and must cost about the same for both.
+PASTED_TITLE = (
+    "Accord de partenariat pour le développement de l'industrialisation et du sourcing local "
+    "des dispositifs médicaux au Maroc signé le 28 décembre 2021 entre les ministères "
+    "cluster groupes santé sociale industrie commerce investissement"
+)
+AGREEMENT_SEARCHES = {"1 word": "sante", "30 words": PASTED_TITLE}
 PAGE_SIZE = 50
 # Counted like any rate (one counter per second per client), never reached.
 UNREFUSED_RATE = "1000000/second"
@@ -691,6 +699,14 @@ class Bench:
                     "search",
                     f"admin orgs q={term!r}",
                     reverse("admin:tracker_organisation_changelist") + f"?{query}",
+                )
+            for words, term in AGREEMENT_SEARCHES.items():
+                query = urllib.parse.urlencode({"q": term})
+                self.measure("search", f"ui agreements q={words}", f"/agreements/?{query}")
+                self.measure(
+                    "search",
+                    f"admin agreements q={words}",
+                    reverse("admin:tracker_agreement_changelist") + f"?{query}",
                 )
         return self.results
 
