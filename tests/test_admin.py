@@ -525,3 +525,32 @@ def test_a_change_form_with_a_forged_version_is_refused(admin_client):
     assert "Reload the page" in response.content.decode()
     person.refresh_from_db()
     assert person.name != "Someone else"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/admin/tracker/organisation/?kind=company%00",
+        "/admin/tracker/agreement/?status=signed%00",
+        "/admin/tracker/citation/?supports=organisation%00",
+        "/admin/tracker/loadedfixturerecord/?fixture=01_sources.json%00",
+    ],
+)
+def test_a_null_character_in_an_admin_list_parameter_is_refused_with_a_message(
+    admin_client, address
+):
+    factories.OrganisationFactory(kind="company")
+    response = admin_client.get(address, follow=True)
+    assert response.status_code == HTTPStatus.OK
+    assert response.redirect_chain and response.redirect_chain[-1][0].endswith("?e=1")
+    assert "Null characters are not allowed" in response.content.decode()
+
+
+def test_a_null_character_in_the_fixture_records_search_is_ignored_and_said(admin_client):
+    LoadedFixtureRecord.objects.create(
+        fixture="02_organisations.json", digest="0" * 64, label="MMI Cluster"
+    )
+    response = admin_client.get("/admin/tracker/loadedfixturerecord/?q=mmi%00cluster")
+    assert response.status_code == HTTPStatus.OK
+    assert [record.label for record in response.context["cl"].result_list] == ["MMI Cluster"]
+    assert "Null characters in the search were ignored." in response.content.decode()

@@ -5,6 +5,7 @@ from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db import connections, models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -30,6 +31,7 @@ from .querysets import (
     MAX_SEARCH_TERMS,
     related_count,
     search_limits_exceeded,
+    search_terms,
 )
 
 admin.site.site_header = _("Stakeholder tracker")
@@ -37,11 +39,21 @@ admin.site.site_title = _("Stakeholder tracker")
 admin.site.index_title = _("Records")
 
 
-class DateRangeChangeList(ChangeList):
-    """A date-hierarchy link (`?signed_on__year=9999`) outside the tracker's dates is refused
-    with a message, as Django refuses other bad lookups, instead of overflowing a date."""
+class CheckedChangeList(ChangeList):
+    """A changelist that refuses, with a message as Django refuses other bad lookups, what the
+    database cannot answer: a null character in a filter (PostgreSQL cannot store one), or a
+    date-hierarchy link (`?signed_on__year=9999`) outside the tracker's dates, which would
+    overflow a date. The search (`q`) is not a filter: it ignores null characters and says so.
+    """
 
     def get_filters(self, request):
+        for name, values in request.GET.lists():
+            if name != SEARCH_VAR and any("\x00" in value for value in values):
+                message = _("Null characters are not allowed in a list filter (%(name)s).") % {
+                    "name": name.replace("\x00", "")
+                }
+                messages.error(request, message)
+                raise IncorrectLookupParameters(message)
         if self.date_hierarchy:
             year = request.GET.getlist(f"{self.date_hierarchy}__year")
             try:
@@ -54,6 +66,19 @@ class DateRangeChangeList(ChangeList):
                 messages.error(request, date_range_message())
                 raise IncorrectLookupParameters(date_range_message())
         return super().get_filters(request)
+
+
+class CheckedListMixin:
+    """Admin lists whose filters and search answer bad input with a message (see above)."""
+
+    def get_changelist(self, request, **kwargs):
+        return CheckedChangeList
+
+    def changelist_view(self, request, extra_context=None):
+        query = request.GET.get(SEARCH_VAR, "")
+        for notice in search_notices(query):
+            messages.warning(request, notice)
+        return super().changelist_view(request, extra_context)
 
 
 class CheckedAutocompleteSelect(AutocompleteSelect):
@@ -90,7 +115,7 @@ class CheckedAutocompleteMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class TrackerAdmin(CheckedAutocompleteMixin, SimpleHistoryAdmin):
+class TrackerAdmin(CheckedListMixin, CheckedAutocompleteMixin, SimpleHistoryAdmin):
     """History, revert, and the records' own search (`queryset.search()`, as the UI and API).
 
     The search is bounded as everywhere; the admin cannot show a form error, so it searches
@@ -114,17 +139,9 @@ class TrackerAdmin(CheckedAutocompleteMixin, SimpleHistoryAdmin):
         (name, options), *rest = fieldsets
         return [(name, {**options, "fields": [*options["fields"], VERSION_FIELD]}), *rest]
 
-    def get_changelist(self, request, **kwargs):
-        return DateRangeChangeList
-
     def get_search_results(self, request, queryset, search_term):
         return queryset.search(search_term), False
 
-    def changelist_view(self, request, extra_context=None):
-        query = request.GET.get(SEARCH_VAR, "")
-        for notice in search_notices(query):
-            messages.warning(request, notice)
-        return super().changelist_view(request, extra_context)
 
 
 def search_notices(query):
@@ -472,10 +489,17 @@ class CitationAdmin(TrackerAdmin):
 
 
 @admin.register(LoadedFixtureRecord)
-class LoadedFixtureRecordAdmin(admin.ModelAdmin):
+class LoadedFixtureRecordAdmin(CheckedListMixin, admin.ModelAdmin):
     list_display = ["label", "fixture", "loaded_at"]
     list_filter = ["fixture"]
     search_fields = ["label"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """The label's words as typed, bounded as every search is."""
+        condition = Q()
+        for term in search_terms(search_term):
+            condition &= Q(label__icontains=term.typed)
+        return queryset.filter(condition), False
 
     def has_add_permission(self, request):
         return False
