@@ -971,9 +971,7 @@ def limit_rates(settings, anon=None, user=None, **extra):
     }
 
 
-def test_a_throttled_client_stays_throttled_however_many_pages_are_cached(
-    api, anonymous, settings
-):
+def test_a_throttled_client_stays_throttled_however_many_pages_are_cached(api, anonymous, settings):
     """Pages fill the page cache; the counters must not be what it evicts to make room."""
     settings.TRACKER_PUBLIC_READ = True
     settings.CACHES = {

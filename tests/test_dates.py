@@ -11,9 +11,9 @@ from django.db import IntegrityError, models, transaction
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tracker.devtools import factories
 from tracker import dates
 from tracker.choices import CommitmentStatus
+from tracker.devtools import factories
 
 pytestmark = pytest.mark.django_db
 

@@ -31,7 +31,13 @@ ACCORD = "2021-12-28-accord-industrialisation-sourcing-local-dispositifs-medicau
 PARTNERSHIP = "2021-12-29-aba-technology-mmi-cluster-partnership"
 
 CITED_MODELS = [
-    Organisation, OrganisationLink, Person, Position, Agreement, AgreementParty, Commitment
+    Organisation,
+    OrganisationLink,
+    Person,
+    Position,
+    Agreement,
+    AgreementParty,
+    Commitment,
 ]
 
 
@@ -44,8 +50,7 @@ def load(*paths):
 def table_snapshot():
     models = [*CITED_MODELS, Source, OrganisationName, Citation]
     return {
-        model.__name__: sorted(map(str, model.objects.values_list(flat=False)))
-        for model in models
+        model.__name__: sorted(map(str, model.objects.values_list(flat=False))) for model in models
     } | {f"{model.__name__}.history": model.history.count() for model in models}
 
 
@@ -124,7 +129,10 @@ def test_the_28_december_2021_accord(article_data):
     }
     promised = set(accord.commitments.values_list("party__slug", flat=True))
     assert promised == {
-        "ministere-industrie-commerce", "ministere-sante-protection-sociale", "amgs", "mmi-cluster"
+        "ministere-industrie-commerce",
+        "ministere-sante-protection-sociale",
+        "amgs",
+        "mmi-cluster",
     }
     relative_date = accord.citations.get(quote__contains="le 28 décembre dernier")
     assert relative_date.source.page_dated_on == datetime.date(2024, 12, 3)
@@ -212,19 +220,49 @@ def test_a_quote_not_in_its_article_is_refused_and_nothing_is_loaded(db, tmp_pat
     [
         ("not json", "not valid JSON"),
         ({"model": "tracker.organisation"}, "a JSON list"),
-        ([{"model": "tracker.organisation",
-           "fields": {"slug": "x", "name": "X", "kind": "spaceship"}}],
-         "record 1 (tracker.organisation 'x'): kind"),
-        ([{"model": "tracker.organisation", "pk": 7,
-           "fields": {"slug": "x", "name": "X", "kind": "company"}}],
-         "primary key"),
+        (
+            [
+                {
+                    "model": "tracker.organisation",
+                    "fields": {"slug": "x", "name": "X", "kind": "spaceship"},
+                }
+            ],
+            "record 1 (tracker.organisation 'x'): kind",
+        ),
+        (
+            [
+                {
+                    "model": "tracker.organisation",
+                    "pk": 7,
+                    "fields": {"slug": "x", "name": "X", "kind": "company"},
+                }
+            ],
+            "primary key",
+        ),
         ([{"model": "tracker.nothing", "fields": {"slug": "x"}}], "record 1"),
-        ([{"model": "tracker.organisationname", "fields": {"organisation": ["nobody"], "name": "N",
-                                                             "kind": "variant", "language": "fr"}}],
-         "record 1 (tracker.organisationname 'N')"),
-        ([{"model": "tracker.organisation",
-           "fields": {"slug": "x", "name": "", "kind": "company"}}],
-         "name: This field cannot be blank"),
+        (
+            [
+                {
+                    "model": "tracker.organisationname",
+                    "fields": {
+                        "organisation": ["nobody"],
+                        "name": "N",
+                        "kind": "variant",
+                        "language": "fr",
+                    },
+                }
+            ],
+            "record 1 (tracker.organisationname 'N')",
+        ),
+        (
+            [
+                {
+                    "model": "tracker.organisation",
+                    "fields": {"slug": "x", "name": "", "kind": "company"},
+                }
+            ],
+            "name: This field cannot be blank",
+        ),
     ],
 )
 def test_malformed_fixtures_are_refused_with_a_message_naming_the_record(
@@ -245,9 +283,16 @@ def test_a_commitment_by_a_non_party_is_refused(db, tmp_path):
         "bad_commitment.json",
         [
             {"model": "tracker.agreement", "fields": {"slug": "a", "title": "A", "kind": "other"}},
-            {"model": "tracker.commitment", "fields": {
-                "slug": "c", "agreement": ["a"], "party": ["amgs"], "description": "Orders",
-                "category": "procurement"}},
+            {
+                "model": "tracker.commitment",
+                "fields": {
+                    "slug": "c",
+                    "agreement": ["a"],
+                    "party": ["amgs"],
+                    "description": "Orders",
+                    "category": "procurement",
+                },
+            },
         ],
     )
     with pytest.raises(CommandError, match="not a party of the agreement"):

@@ -102,9 +102,7 @@ def inline_code(response):
 
 
 @pytest.mark.django_db
-def test_every_page_has_a_content_security_policy_without_unsafe_inline(
-    admin_client, record_pages
-):
+def test_every_page_has_a_content_security_policy_without_unsafe_inline(admin_client, record_pages):
     for url in record_pages:
         response = admin_client.get(url)
         assert response.status_code == HTTPStatus.OK, url
@@ -117,9 +115,7 @@ def test_every_page_has_a_content_security_policy_without_unsafe_inline(
 
 
 @pytest.mark.django_db
-def test_pages_carry_no_inline_script_or_style_the_policy_would_block(
-    admin_client, record_pages
-):
+def test_pages_carry_no_inline_script_or_style_the_policy_would_block(admin_client, record_pages):
     for url in record_pages:
         response = admin_client.get(url)
         assert response.status_code == HTTPStatus.OK, url
@@ -166,9 +162,7 @@ def cache_control(response):
 
 
 @pytest.mark.django_db
-def test_answers_needing_a_login_are_kept_from_shared_caches(
-    admin_client, token_client, records
-):
+def test_answers_needing_a_login_are_kept_from_shared_caches(admin_client, token_client, records):
     answers = {
         "page": admin_client.get("/agreements/"),
         "record page": admin_client.get(records.agreement.get_absolute_url()),

@@ -71,8 +71,7 @@ def test_every_variant_finds_the_same_records_on_this_database(accented_records,
     for model in SEARCHABLE:
         for group in variants:
             found = [
-                set(model.objects.search(query).values_list("pk", flat=True))
-                for query in group
+                set(model.objects.search(query).values_list("pk", flat=True)) for query in group
             ]
             assert found == [found[0]] * len(group), (model.__name__, group)
 
@@ -223,7 +222,10 @@ def test_admin_autocomplete_cost_does_not_grow_with_words(
 ):
     def autocomplete(term):
         params = {
-            "term": term, "app_label": "tracker", "model_name": form_model, "field_name": field
+            "term": term,
+            "app_label": "tracker",
+            "model_name": form_model,
+            "field_name": field,
         }
         return captured_get(admin_client, reverse("admin:autocomplete"), params)
 
@@ -280,8 +282,10 @@ def test_a_thousand_word_search_is_a_form_error_naming_q_not_a_500(admin_client,
 @pytest.mark.parametrize("url", UI_LISTS[:-1])
 def test_a_thousand_word_search_in_a_csv_export_names_q(admin_client, url):
     response = admin_client.get(url, {"q": THOUSAND_WORDS, "format": "csv"})
-    body = b"".join(response.streaming_content).decode("utf-8-sig") if response.streaming else (
-        response.content.decode()
+    body = (
+        b"".join(response.streaming_content).decode("utf-8-sig")
+        if response.streaming
+        else (response.content.decode())
     )
     assert response.status_code in (HTTPStatus.OK, HTTPStatus.BAD_REQUEST)
     assert "at most" in body
@@ -356,8 +360,12 @@ def test_admin_autocomplete_of_a_thousand_words_answers(admin_client):
     factories.AgreementPartyFactory()
     response = admin_client.get(
         reverse("admin:autocomplete"),
-        {"term": THOUSAND_WORDS, "app_label": "tracker", "model_name": "agreementparty",
-         "field_name": "agreement"},
+        {
+            "term": THOUSAND_WORDS,
+            "app_label": "tracker",
+            "model_name": "agreementparty",
+            "field_name": "agreement",
+        },
     )
     assert response.status_code == HTTPStatus.OK
     assert response.json()["results"] == []
@@ -399,8 +407,12 @@ def test_a_null_character_in_the_admin_autocomplete_term_is_not_a_500(admin_clie
     party = factories.AgreementPartyFactory(organisation__name="Cluster santé")
     response = admin_client.get(
         reverse("admin:autocomplete"),
-        {"term": "cluster\x00", "app_label": "tracker", "model_name": "agreementparty",
-         "field_name": "organisation"},
+        {
+            "term": "cluster\x00",
+            "app_label": "tracker",
+            "model_name": "agreementparty",
+            "field_name": "organisation",
+        },
     )
     assert response.status_code == HTTPStatus.OK
     assert [item["id"] for item in response.json()["results"]] == [str(party.organisation.pk)]

@@ -8,9 +8,7 @@ from django.conf import settings
 
 
 def start_django(code="", **environment):
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TRACKER_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TRACKER_"))}
     env.update(environment)
     return subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],

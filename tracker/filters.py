@@ -45,7 +45,9 @@ class SearchFilterSet(django_filters.FilterSet):
     q = SearchFilter(
         method="search",
         label=_("Search"),
-        help_text=_("Any words of a name, an acronym or another name; accents and case do not matter."),
+        help_text=_(
+            "Any words of a name, an acronym or another name; accents and case do not matter."
+        ),
     )
 
     def search(self, queryset, name, value):
@@ -166,7 +168,9 @@ class CommitmentFilterSet(SearchFilterSet):
     category = django_filters.MultipleChoiceFilter(
         choices=CommitmentCategory.choices, label=_("Category")
     )
-    status = django_filters.MultipleChoiceFilter(choices=CommitmentStatus.choices, label=_("Status"))
+    status = django_filters.MultipleChoiceFilter(
+        choices=CommitmentStatus.choices, label=_("Status")
+    )
     due_before = django_filters.DateFilter(
         field_name="due_on",
         lookup_expr="lte",

@@ -29,9 +29,11 @@ def watched_page(browser_page):
     browser_page.add_init_script(RECORD_VIOLATIONS)
     browser_page.on(
         "console",
-        lambda message: complaints.append(message.text)
-        if re.search(r"Content.Security.Policy|Permissions.Policy", message.text)
-        else None,
+        lambda message: (
+            complaints.append(message.text)
+            if re.search(r"Content.Security.Policy|Permissions.Policy", message.text)
+            else None
+        ),
     )
 
     def check(where):
@@ -65,9 +67,10 @@ def test_pages_admin_and_api_docs_run_with_no_policy_violation(
     assert bars.count() >= 1
     widths = [box["width"] for box in (bar.bounding_box() for bar in bars.all()) if box]
     assert max(widths) > 50, widths  # a share drawn at its size, not collapsed
-    assert page.locator("header.site-header").evaluate(
-        "element => getComputedStyle(element).display"
-    ) != "inline", "the site's stylesheet applies"
+    assert (
+        page.locator("header.site-header").evaluate("element => getComputedStyle(element).display")
+        != "inline"
+    ), "the site's stylesheet applies"
     screenshot(page, "11-dashboard-under-policy")
     page.policy_complaints("dashboard")
 

@@ -55,9 +55,7 @@ def bad_request(request, exception, *args, **kwargs):
     if not under_the_api(request):
         return defaults.bad_request(request, exception, *args, **kwargs)
     if isinstance(exception, TooManyFieldsSent):
-        detail = (
-            f"Too many parameters: at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} are read."
-        )
+        detail = f"Too many parameters: at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} are read."
     elif isinstance(exception, TooManyFilesSent):
         detail = "Too many files sent."
     elif isinstance(exception, RequestDataTooBig):

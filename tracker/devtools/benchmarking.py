@@ -831,9 +831,10 @@ def load_run(
     """Start the application server on loopback, load the endpoints in turn, stop it.
 
     The server is `make serve`'s (gunicorn with the production configuration) serving
-    `tracker.devtools.bench_wsgi`: the site, and with `floor`, the hand-built agreements page, loaded
-    third after `trivial_path` (`/healthz`) and the list. Each endpoint gets a
-    two-second warm-up first (a worker's first requests import and compile what it needs).
+    `tracker.devtools.bench_wsgi`: the site, and with `floor`, the hand-built agreements page,
+    loaded third after `trivial_path` (`/healthz`) and the list. Each
+    endpoint gets a two-second warm-up first (a worker's first requests import and compile what
+    it needs).
     `extra_env` is added to the server's environment (a throttle rate, say). The server's
     output (gunicorn's access log among it) goes to a temporary file, shown if it fails.
     """

@@ -7,9 +7,9 @@ written from the sentences that cite the records it reports on, plus context sen
 
 Everything is drawn from one `random.Random(seed)` (and Faker instances seeded from it) and
 never from the order of a set or dict of strings, so the same seed and sizes give the same
-data. Records are built with the factory-boy factories of `tracker/devtools/factories.py` (`.build()`,
-no query), then written with `bulk_create` in batches with their history rows, the way the
-admin would have recorded each creation.
+data. Records are built with the factory-boy factories of `tracker/devtools/factories.py`
+(`.build()`, no query), then written with `bulk_create` in batches with their history rows,
+the way the admin would have recorded each creation.
 """
 
 import bisect

@@ -181,18 +181,14 @@ class Command(BaseCommand):
             headers = {"Authorization": f"Token {Token.objects.create(user=user).key}"}
             rates = getattr(settings, "REST_FRAMEWORK", {}).get("DEFAULT_THROTTLE_RATES", {})
             no_cache = {"TRACKER_API_CACHE_SECONDS": "0"}
-            variants = [
-                ("throttle off, page cache off", {"TRACKER_API_USER_RATE": "", **no_cache})
-            ]
+            variants = [("throttle off, page cache off", {"TRACKER_API_USER_RATE": "", **no_cache})]
             if rates.get("user"):
                 throttle = (
                     f"throttle on ({rates['user']} configured; run at "
                     f"{benchmarking.UNREFUSED_RATE} so none is refused)"
                 )
                 throttle_env = {"TRACKER_API_USER_RATE": benchmarking.UNREFUSED_RATE}
-                variants.insert(
-                    0, (f"{throttle}, page cache off", {**throttle_env, **no_cache})
-                )
+                variants.insert(0, (f"{throttle}, page cache off", {**throttle_env, **no_cache}))
                 # As a deployment runs by default: the page cache on (the warm-up
                 # stores the page; the timed requests read it), the throttle counting.
                 seconds = str(settings.TRACKER_API_CACHE_SECONDS or 300)
