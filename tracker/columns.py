@@ -181,17 +181,6 @@ AGREEMENTS = Table(
         sort="title",
     ),
     Column(
-        _("kind"),
-        lambda agreement: agreement.get_kind_display(),
-        heading=_("Kind"),
-    ),
-    Column(
-        _("status"),
-        lambda agreement: agreement.get_status_display(),
-        html=lambda agreement: badge(agreement.status, agreement.get_status_display()),
-        heading=_("Status"),
-    ),
-    Column(
         _("signed on"),
         lambda agreement: iso(agreement.signed_on),
         html=lambda agreement: format_partial_date(
@@ -205,6 +194,17 @@ AGREEMENTS = Table(
         _("precision of the signing date"),
         lambda agreement: agreement.signed_on_precision,
         in_table=False,
+    ),
+    Column(
+        _("kind"),
+        lambda agreement: agreement.get_kind_display(),
+        heading=_("Kind"),
+    ),
+    Column(
+        _("status"),
+        lambda agreement: agreement.get_status_display(),
+        html=lambda agreement: badge(agreement.status, agreement.get_status_display()),
+        heading=_("Status"),
     ),
     Column(_("place"), lambda agreement: agreement.place, in_table=False),
     Column(
