@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 from http import HTTPStatus
 
 import pytest
@@ -11,7 +12,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tracker.devtools import factories
 from tracker.choices import (
     AgreementKind,
     AgreementStatus,
@@ -19,6 +19,7 @@ from tracker.choices import (
     Language,
     OrganisationKind,
 )
+from tracker.devtools import factories
 from tracker.highlight import highlight, locate
 from tracker.models import Agreement, Citation, Commitment, Organisation, Source
 
@@ -290,7 +291,10 @@ def test_csv_export_holds_the_same_filtered_rows(admin_client, article_data):
     header, *rows = csv_rows(response)
     assert header[:2] == ["slug", "title"]
     assert [row[0] for row in rows] == listed == [ABA]
-    assert "mmi-cluster (Signatory)" in rows[0][header.index("parties")]
+    assert (
+        "Moroccan Medical & Biomedical Industrial Cluster (Signatory)"
+        in rows[0][header.index("parties")]
+    )
 
 
 @pytest.mark.django_db
@@ -714,3 +718,93 @@ def test_login_with_a_safe_next_still_goes_there(client):
         {"username": "reader", "password": "read-the-tracker-42", "next": "/agreements/"},
     )
     assert response["Location"] == "/agreements/"
+
+
+# One column spec per list --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_agreements_csv_names_parties_by_name_with_their_slugs_apart(admin_client):
+    agreement = factories.AgreementFactory()
+    ministry = factories.OrganisationFactory(name="Ministry of Health", slug="ministry-of-health")
+    cluster = factories.OrganisationFactory(name="MMI Cluster", slug="mmi-cluster")
+    factories.AgreementPartyFactory(agreement=agreement, organisation=ministry, role="signatory")
+    factories.AgreementPartyFactory(agreement=agreement, organisation=cluster, role="witness")
+    header, row = csv_rows(admin_client.get("/agreements/", {"format": "csv"}))
+    assert row[header.index("parties")] == "Ministry of Health (Signatory); MMI Cluster (Witness)"
+    assert row[header.index("party slugs")] == "ministry-of-health; mmi-cluster"
+
+
+@pytest.mark.django_db
+def test_commitments_csv_names_agreement_party_and_beneficiary_with_slugs_apart(admin_client):
+    party = factories.OrganisationFactory(name="MMI Cluster", slug="mmi-cluster")
+    beneficiary = factories.OrganisationFactory(name="ABA Technology", slug="aba-technology")
+    agreement = factories.AgreementFactory(title="Sourcing accord", slug="sourcing-accord")
+    factories.CommitmentFactory(agreement=agreement, party=party, beneficiary=beneficiary)
+    header, row = csv_rows(admin_client.get("/commitments/", {"format": "csv"}))
+    named = dict(zip(header, row, strict=True))
+    assert (named["agreement"], named["agreement slug"]) == ("Sourcing accord", "sourcing-accord")
+    assert (named["party"], named["party slug"]) == ("MMI Cluster", "mmi-cluster")
+    assert (named["beneficiary"], named["beneficiary slug"]) == ("ABA Technology", "aba-technology")
+
+
+@pytest.mark.django_db
+def test_people_csv_names_organisations_with_their_slugs_apart(admin_client):
+    organisation = factories.OrganisationFactory(name="MMI Cluster", slug="mmi-cluster")
+    factories.PositionFactory(organisation=organisation, title="President")
+    header, row = csv_rows(admin_client.get("/people/", {"format": "csv"}))
+    assert row[header.index("positions")] == "President, MMI Cluster"
+    assert row[header.index("organisation slugs")] == "mmi-cluster"
+
+
+@pytest.mark.django_db
+def test_a_column_added_to_a_list_spec_shows_in_the_table_and_the_csv(admin_client, monkeypatch):
+    from tracker import columns
+    from tracker.views import AgreementListView
+
+    factories.AgreementFactory(place="Rabat <Skhirat>")
+    place = columns.Column("place", lambda agreement: agreement.place, heading="Place")
+    table = columns.Table(*AgreementListView.table.columns, place)
+    monkeypatch.setattr(AgreementListView, "table", table)
+    html = page(admin_client, "/agreements/").content.decode()
+    assert '<th scope="col">Place</th>' in html
+    assert '<td data-label="Place">Rabat &lt;Skhirat&gt;</td>' in html
+    header, row = csv_rows(admin_client.get("/agreements/", {"format": "csv"}))
+    assert header[-1] == "place" and row[-1] == "Rabat <Skhirat>"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/agreements/", "/organisations/", "/people/", "/commitments/", "/sources/"]
+)
+def test_every_list_labels_each_cell_for_the_phone_layout(admin_client, article_data, url):
+    html = page(admin_client, url).content.decode()
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    cells = re.findall(r"<td\b[^>]*>", body)
+    assert cells and [cell for cell in cells if "data-label=" not in cell] == []
+
+
+@pytest.mark.django_db
+def test_sorted_heading_says_its_direction_and_links_to_the_other(admin_client):
+    factories.AgreementFactory()
+    html = page(admin_client, "/agreements/", ordering="-title").content.decode()
+    assert 'aria-sort="descending"><a href="?ordering=title">' in html
+    assert 'aria-sort="none"><a href="?ordering=signed_on">' in html
+
+
+# Besides the session and the user: the count, the page, and one query per related list shown.
+LIST_QUERIES = {
+    "/agreements/": 2 + 3,  # parties with their organisations; commitments only counted
+    "/organisations/": 2 + 3,  # other names
+    "/people/": 2 + 3,  # positions with their organisations
+    "/commitments/": 2 + 2,  # agreement, party and beneficiary joined
+    "/sources/": 2 + 2,  # citations only counted
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", LIST_QUERIES)
+def test_lists_load_only_what_their_columns_show(admin_client, url, django_assert_num_queries):
+    build_rows(3)
+    with django_assert_num_queries(LIST_QUERIES[url]):
+        fetch(admin_client, url)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, TemplateView
 
-from . import graph
+from . import columns, graph
 from .choices import CommitmentStatus
 from .dates import EARLIEST_DATE, LATEST_DATE, periods
 from .filters import (
@@ -37,7 +37,6 @@ from .models import (
     Person,
     Source,
 )
-from .querysets import related_count
 
 
 class ReadAccessMixin(AccessMixin):
@@ -55,22 +54,20 @@ class ReadAccessMixin(AccessMixin):
 class FilteredListView(ReadAccessMixin, TemplateView):
     """A list filtered by its model's FilterSet, sorted, paginated, and exportable as CSV.
 
-    Bad filter input shows the form's errors and no rows (never every row, which is what
-    ignoring the bad field would do); a page past the end says so and links to the last.
+    Its `table` (tracker.columns) declares the columns of the HTML table and of the CSV, and
+    what the rows must load for them. Bad filter input shows the form's errors and no rows
+    (never every row, which is what ignoring the bad field would do); a page past the end
+    says so and links to the last.
     """
 
     model = None
     filterset_class = None
+    table = None
+    template_name = "tracker/list_base.html"
     paginate_by = 25
 
     def get_queryset(self):
-        return self.model.objects.with_related()
-
-    def csv_rows(self, rows):
-        raise NotImplementedError
-
-    def csv_header(self):
-        raise NotImplementedError
+        return self.table.queryset(self.model.objects.all())
 
     def get(self, request, *args, **kwargs):
         filterset = self.filterset_class(request.GET, queryset=self.get_queryset(), request=request)
@@ -81,6 +78,10 @@ class FilteredListView(ReadAccessMixin, TemplateView):
             return self.render_csv(filterset, rows, valid)
         context = self.get_context_data(filterset=filterset, filter_valid=valid, **kwargs)
         context.update(self.paginate(request, rows))
+        context.update(
+            table_columns=self.table.table_columns,
+            table_rows=self.table.rows(context["object_list"]),
+        )
         return self.render_to_response(context)
 
     def paginate(self, request, rows):
@@ -133,10 +134,10 @@ class FilteredListView(ReadAccessMixin, TemplateView):
         writer = csv.writer(Echo())
         stream = chain(
             ["\ufeff"],  # lets spreadsheet programs read the file as UTF-8
-            (writer.writerow(spreadsheet_row(self.csv_header())),),
+            (writer.writerow(spreadsheet_row(self.table.csv_header())),),
             (
                 writer.writerow(spreadsheet_row(row))
-                for row in self.csv_rows(rows.iterator(chunk_size=500))
+                for row in self.table.csv_rows(rows.iterator(chunk_size=500), self.request)
             ),
         )
         response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
@@ -163,184 +164,48 @@ def spreadsheet_row(row):
     ]
 
 
-def party_summary(agreement):
-    return "; ".join(
-        f"{party.organisation.slug} ({party.get_role_display()})"
-        for party in agreement.parties.all()
-    )
-
-
 class AgreementListView(FilteredListView):
     model = Agreement
     filterset_class = AgreementFilterSet
+    table = columns.AGREEMENTS
     template_name = "tracker/agreement_list.html"
     csv_name = "agreements"
-
-    def csv_header(self):
-        return [
-            _("slug"),
-            _("title"),
-            _("kind"),
-            _("status"),
-            _("signed on"),
-            _("precision of the signing date"),
-            _("place"),
-            _("parties"),
-            _("commitments"),
-            _("address"),
-        ]
-
-    def csv_rows(self, rows):
-        for agreement in rows:
-            yield [
-                agreement.slug,
-                agreement.title,
-                agreement.get_kind_display(),
-                agreement.get_status_display(),
-                agreement.signed_on.isoformat() if agreement.signed_on else "",
-                agreement.signed_on_precision,
-                agreement.place,
-                party_summary(agreement),
-                len(agreement.commitments.all()),
-                self.request.build_absolute_uri(agreement.get_absolute_url()),
-            ]
 
 
 class OrganisationListView(FilteredListView):
     model = Organisation
     filterset_class = OrganisationFilterSet
+    table = columns.ORGANISATIONS
     template_name = "tracker/organisation_list.html"
     csv_name = "organisations"
-
-    def get_queryset(self):
-        return Organisation.objects.prefetch_related("other_names")
-
-    def csv_header(self):
-        return [
-            _("slug"),
-            _("name"),
-            _("acronym"),
-            _("kind"),
-            _("country"),
-            _("other names"),
-            _("address"),
-        ]
-
-    def csv_rows(self, rows):
-        for organisation in rows:
-            yield [
-                organisation.slug,
-                organisation.name,
-                organisation.acronym,
-                organisation.get_kind_display(),
-                organisation.country,
-                "; ".join(other.name for other in organisation.other_names.all()),
-                self.request.build_absolute_uri(organisation.get_absolute_url()),
-            ]
 
 
 class PersonListView(FilteredListView):
     model = Person
     filterset_class = PersonFilterSet
+    table = columns.PEOPLE
     template_name = "tracker/person_list.html"
     csv_name = "people"
-
-    def csv_header(self):
-        return [_("slug"), _("name"), _("positions"), _("address")]
-
-    def csv_rows(self, rows):
-        for person in rows:
-            yield [
-                person.slug,
-                person.name,
-                "; ".join(
-                    f"{position.title}, {position.organisation.name}"
-                    for position in person.positions.all()
-                ),
-                self.request.build_absolute_uri(person.get_absolute_url()),
-            ]
 
 
 class CommitmentListView(FilteredListView):
     model = Commitment
     filterset_class = CommitmentFilterSet
+    table = columns.COMMITMENTS
     template_name = "tracker/commitment_list.html"
     csv_name = "commitments"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["today"] = timezone.localdate()
-        return context
-
-    def csv_header(self):
-        return [
-            _("id"),
-            _("agreement"),
-            _("party"),
-            _("beneficiary"),
-            _("description"),
-            _("category"),
-            _("status"),
-            _("due on"),
-            _("met on"),
-            _("address"),
-        ]
-
-    def csv_rows(self, rows):
-        for commitment in rows:
-            yield [
-                commitment.pk,
-                commitment.agreement.slug,
-                commitment.party.slug,
-                commitment.beneficiary.slug
-                if commitment.beneficiary
-                else commitment.beneficiary_description,
-                commitment.description,
-                commitment.get_category_display(),
-                commitment.get_status_display(),
-                commitment.due_on.isoformat() if commitment.due_on else "",
-                commitment.met_on.isoformat() if commitment.met_on else "",
-                self.request.build_absolute_uri(commitment.get_absolute_url()),
-            ]
 
 
 class SourceListView(FilteredListView):
     model = Source
     filterset_class = SourceFilterSet
+    table = columns.SOURCES
     template_name = "tracker/source_list.html"
     csv_name = "sources"
 
     def get_queryset(self):
-        # The page shows how many citations each source backs, not the citations themselves,
-        # counted for the rows of the page (a Count over the join grouped every citation).
-        return (
-            Source.objects.annotate(citation_count=related_count("Citation", "source"))
-            .defer("text", "search_text")
-            .order_by("-published_on", "title")
-        )
-
-    def csv_header(self):
-        return [
-            _("slug"),
-            _("title"),
-            _("outlet"),
-            _("language"),
-            _("published on"),
-            _("citations"),
-            _("address"),
-        ]
-
-    def csv_rows(self, rows):
-        for source in rows:
-            yield [
-                source.slug,
-                source.title,
-                source.outlet,
-                source.get_language_display(),
-                source.published_on.isoformat() if source.published_on else "",
-                source.citation_count,
-                source.url,
-            ]
+        # A list never shows an article's text: its two copies stay in the database.
+        return super().get_queryset().defer("text", "search_text")
 
 
 class AgreementMapView(FilteredListView):
