@@ -23,7 +23,6 @@ from .models import (
     Person,
     Position,
     Source,
-    describe_target,
 )
 from .querysets import (
     MAX_SEARCH_LENGTH,
@@ -468,7 +467,7 @@ class CitationAdmin(TrackerAdmin):
 
     @admin.display(description=_("supports"))
     def supports(self, citation):
-        return describe_target(citation)
+        return citation.target_label()
 
 
 @admin.register(LoadedFixtureRecord)

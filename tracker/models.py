@@ -175,7 +175,7 @@ class Source(SearchableModel):
                 params={
                     "quote": citation.quote,
                     "kind": Citation._meta.get_field(citation.target_name).verbose_name,
-                    "record": describe_target(citation),
+                    "record": citation.target_label(),
                 },
             )
             for citation in missing[:shown]
@@ -765,6 +765,24 @@ class Citation(models.Model):
             or self._meta.get_field(target).get_cached_value(self, None) is not None
         ]
 
+    def target_label(self):
+        """The record this citation supports, in words: the one label every face shows.
+
+        Reads only what `with_targets()` loads, so a list of citations costs no query more.
+        """
+        target = self.target
+        name = self.target_name
+        if name == "organisation_link":
+            return (
+                f"{target.from_organisation} — {target.get_kind_display()} — "
+                f"{target.to_organisation}"
+            )
+        if name == "position":
+            return f"{target.person} — {target.title}, {target.organisation}"
+        if name == "agreement_party":
+            return f"{target.organisation} — {target.get_role_display()}, {target.agreement}"
+        return str(target)
+
     def clean(self):
         errors = {}
         if len(self.chosen_targets()) != 1:
@@ -775,24 +793,6 @@ class Citation(models.Model):
             }
         if errors:
             raise ValidationError(errors)
-
-
-def describe_target(citation):
-    """A label for the record a citation supports, from the rows `with_targets()` loads."""
-    target = citation.target
-    name = citation.target_name
-    if name == "organisation_link":
-        return (
-            f"{target.from_organisation.name} — {target.get_kind_display()} — "
-            f"{target.to_organisation.name}"
-        )
-    if name == "position":
-        return f"{target.person.name}, {target.title} ({target.organisation.name})"
-    if name == "agreement_party":
-        return f"{target.organisation.name}: {target.get_role_display()} — {target.agreement.title}"
-    if name == "commitment":
-        return f"{target} — {target.agreement.title}"
-    return str(target)
 
 
 class LoadedFixtureRecord(models.Model):

@@ -480,17 +480,7 @@ def citation_record(citation):
     if target is None:
         return "#", ""
     kind = Citation._meta.get_field(target_name).verbose_name
-    if target_name == "organisation_link":
-        text = (
-            f"{target.from_organisation} — {target.get_kind_display()} — {target.to_organisation}"
-        )
-    elif target_name == "position":
-        text = f"{target.person}, {target.title} ({target.organisation})"
-    elif target_name == "agreement_party":
-        text = f"{target.organisation} ({target.get_role_display()}) — {target.agreement}"
-    else:
-        text = str(target)
-    return target.get_absolute_url(), f"{str(kind).capitalize()}: {text}"
+    return target.get_absolute_url(), f"{str(kind).capitalize()}: {citation.target_label()}"
 
 
 class SourceDetailView(RecordDetailView):
