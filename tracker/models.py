@@ -125,6 +125,9 @@ class Source(SearchableModel):
     history = HistoricalRecords()
     objects = querysets.SourceQuerySet.as_manager()
 
+    # The field that names the record to people: suggestions, filter inputs.
+    name_field = "title"
+
     class Meta:
         ordering = ["-published_on", "title"]
         verbose_name = _("source")
@@ -212,6 +215,9 @@ class Organisation(SearchableModel):
 
     history = HistoricalRecords()
     objects = querysets.OrganisationQuerySet.as_manager()
+
+    # The field that names the record to people: suggestions, filter inputs.
+    name_field = "name"
 
     class Meta:
         ordering = ["name"]
@@ -367,6 +373,9 @@ class Person(SearchableModel):
     history = HistoricalRecords()
     objects = querysets.PersonQuerySet.as_manager()
 
+    # The field that names the record to people: suggestions, filter inputs.
+    name_field = "name"
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("person")
@@ -459,6 +468,9 @@ class Agreement(SearchableModel):
 
     history = HistoricalRecords()
     objects = querysets.AgreementQuerySet.as_manager()
+
+    # The field that names the record to people: suggestions, filter inputs.
+    name_field = "title"
 
     class Meta:
         ordering = [F("signed_on").desc(nulls_last=True), "title"]

@@ -65,6 +65,11 @@ def search_limits_exceeded(query):
 
 
 class SlugQuerySet(models.QuerySet):
+    def slug_names(self):
+        """(slug, name) of each record, by its name: its title or its name (`name_field`)."""
+        name = self.model.name_field
+        return self.order_by(name).values_list("slug", name)
+
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -118,7 +123,11 @@ class SourceQuerySet(SlugQuerySet, SearchQuerySet):
 class OrganisationQuerySet(SlugQuerySet, SearchQuerySet):
     def party_to(self, agreement):
         return self.filter(
-            Exists(_model("AgreementParty").objects.filter(organisation=OuterRef("pk"), agreement=agreement))
+            Exists(
+                _model("AgreementParty").objects.filter(
+                    organisation=OuterRef("pk"), agreement=agreement
+                )
+            )
         )
 
     def related_to(self, organisation):

@@ -385,12 +385,7 @@ class SuggestView(ReadAccessMixin, TemplateView):
             query = SearchField().clean(request.GET.get("q", ""))
         except ValidationError as error:
             return JsonResponse({"error": " ".join(error.messages)}, status=400)
-        label = "title" if model in (Agreement, Source) else "name"
-        rows = (
-            model.objects.search(query).order_by(label).values_list("slug", label)[: self.limit]
-            if query
-            else []
-        )
+        rows = model.objects.search(query).slug_names()[: self.limit] if query else []
         return JsonResponse({"results": [{"value": slug, "label": name} for slug, name in rows]})
 
 
