@@ -218,15 +218,15 @@ class SourceAdmin(TrackerAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(citation_total=related_count("Citation", "source"))
+        return super().get_queryset(request).with_citation_count()
 
     @admin.display(description=_("published"), ordering="published_on")
     def published(self, source):
         return format_partial_date(source.published_on, source.published_on_precision) or "—"
 
-    @admin.display(description=_("citations"), ordering="citation_total")
+    @admin.display(description=_("citations"), ordering="citation_count")
     def citation_count(self, source):
-        return source.citation_total
+        return source.citation_count
 
 
 @admin.register(Organisation)

@@ -114,6 +114,17 @@ def _model(name):
 
 
 class SourceQuerySet(SlugQuerySet, SearchQuerySet):
+    def with_citation_count(self):
+        """Each source with `citation_count`, how many quotes the tracker takes from it.
+
+        Counted per row by a subquery: a Count over the join would group every citation.
+        """
+        return self.annotate(citation_count=related_count("Citation", "source"))
+
+    def listed(self):
+        """Sources as a list shows them: their citation count, not their full text."""
+        return self.with_citation_count().defer("text", "search_text")
+
     def with_related(self):
         return self.prefetch_related(
             Prefetch("citations", queryset=_model("Citation").objects.with_targets())
