@@ -5,6 +5,7 @@ import html
 from http import HTTPStatus
 
 import pytest
+from django.db import transaction
 from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
@@ -142,7 +143,7 @@ def test_a_party_with_commitments_is_kept_alike_by_the_admin_and_by_any_delete(a
     assert "Place orders for ventilators" in page
     assert "Train technicians" not in page
 
-    with pytest.raises(ProtectedError) as refused:
+    with pytest.raises(ProtectedError) as refused, transaction.atomic():
         party.delete()
     assert set(refused.value.protected_objects) == {commitment}
     assert AgreementParty.objects.filter(pk=party.pk).exists()

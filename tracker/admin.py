@@ -404,9 +404,7 @@ class AgreementPartyAdmin(TrackerAdmin):
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         for party in objs:
-            for commitment in Commitment.objects.filter(
-                agreement_id=party.agreement_id, party_id=party.organisation_id
-            ):
+            for commitment in party.commitments_made():
                 protected.append(f"{Commitment._meta.verbose_name.capitalize()}: {commitment}")
         return deleted, counts, perms_needed, protected
 

@@ -551,6 +551,16 @@ class AgreementParty(models.Model):
     def get_absolute_url(self):
         return self.agreement.get_absolute_url()
 
+    def commitments_made(self):
+        """The commitments this party made in its agreement: while any exists, it stays a party.
+
+        A commitment points at the agreement and the organisation, not at this row, so the
+        database alone would let the party go and leave a commitment by a non-party behind.
+        """
+        return Commitment.objects.filter(
+            agreement_id=self.agreement_id, party_id=self.organisation_id
+        )
+
 
 class Commitment(SearchableModel):
     """What one party undertook in an agreement, and what became of it."""
