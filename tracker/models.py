@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -634,6 +635,13 @@ class Commitment(SearchableModel):
 
     def search_terms(self):
         return [self.description, self.beneficiary_description]
+
+    def is_overdue(self, today=None):
+        """Due before today and still open: `Commitment.objects.overdue()`, for one row."""
+        today = today or timezone.localdate()
+        return bool(
+            self.due_on and self.due_on < today and self.status in CommitmentStatus.open_values()
+        )
 
     def clean(self):
         errors = {}

@@ -307,6 +307,7 @@ class AgreementPartyQuerySet(SearchQuerySet):
 
 class CommitmentQuerySet(SlugQuerySet, SearchQuerySet):
     def overdue(self, today=None):
+        """Commitments due before today that are still open (`Commitment.is_overdue()`)."""
         from .choices import CommitmentStatus
 
         today = today or timezone.localdate()
