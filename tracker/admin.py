@@ -6,6 +6,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.db.models import Q
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -24,7 +25,6 @@ from .models import (
     Person,
     Position,
     Source,
-    describe_target,
 )
 from .querysets import (
     MAX_SEARCH_LENGTH,
@@ -236,15 +236,15 @@ class SourceAdmin(TrackerAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(citation_total=related_count("Citation", "source"))
+        return super().get_queryset(request).with_citation_count()
 
     @admin.display(description=_("published"), ordering="published_on")
     def published(self, source):
         return format_partial_date(source.published_on, source.published_on_precision) or "—"
 
-    @admin.display(description=_("citations"), ordering="citation_total")
+    @admin.display(description=_("citations"), ordering="citation_count")
     def citation_count(self, source):
-        return source.citation_total
+        return source.citation_count
 
 
 @admin.register(Organisation)
@@ -336,8 +336,49 @@ class AgreementPartyInline(CheckedAutocompleteMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("organisation", "signed_by")
 
 
+class PageFormSet:
+    """An inline formset that knows the other inline formsets of its page (`siblings`)."""
+
+    siblings = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.siblings is not None:
+            self.siblings.append(self)
+
+
+class CommitmentFormSet(BaseInlineFormSet):
+    """Commitments checked against the agreement's parties as submitted on the same page.
+
+    Parties and commitments are edited together: a party added in this submission is not yet
+    in the database, and a party removed or replaced in it still is. Each commitment is told
+    the parties it will have (`Commitment.clean` holds the rule); without a valid party
+    formset beside it, the database says.
+    """
+
+    siblings = ()
+
+    def submitted_party_ids(self):
+        parties = next((f for f in self.siblings if f.model is AgreementParty), None)
+        if parties is None or not parties.is_bound or not parties.is_valid():
+            return None
+        return {
+            form.cleaned_data["organisation"].pk
+            for form in parties.forms
+            if form.cleaned_data.get("organisation") and not form.cleaned_data.get("DELETE")
+        }
+
+    def full_clean(self):
+        party_ids = self.submitted_party_ids() if self.is_bound else None
+        if party_ids is not None:
+            for form in self.forms:
+                form.instance.expected_party_ids = party_ids
+        super().full_clean()
+
+
 class CommitmentInline(CheckedAutocompleteMixin, admin.StackedInline):
     model = Commitment
+    formset = CommitmentFormSet
     fields = [
         "slug",
         ("party", "beneficiary"),
@@ -389,25 +430,12 @@ class AgreementAdmin(TrackerAdmin):
     def commitment_count(self, agreement):
         return agreement.commitment_total
 
-    def _create_formsets(self, request, obj, change):
-        """Check commitments against the parties as submitted on the same page.
-
-        Parties and commitments are edited together here: a party added in this submission
-        is not yet in the database, and a party removed in it still is.
-        """
-        formsets, inline_instances = super()._create_formsets(request, obj, change)
-        parties = next((f for f in formsets if f.model is AgreementParty), None)
-        commitments = next((f for f in formsets if f.model is Commitment), None)
-        if request.method == "POST" and parties is not None and commitments is not None:
-            if parties.is_valid():
-                party_ids = {
-                    form.cleaned_data["organisation"].pk
-                    for form in parties.forms
-                    if form.cleaned_data.get("organisation") and not form.cleaned_data.get("DELETE")
-                }
-                for form in commitments.forms:
-                    form.instance.expected_party_ids = party_ids
-        return formsets, inline_instances
+    def get_formsets_with_inlines(self, request, obj=None):
+        """The page's inline formsets, each able to see the others (commitments, parties)."""
+        siblings = []
+        for formset, inline in super().get_formsets_with_inlines(request, obj):
+            page_formset = type(formset.__name__, (PageFormSet, formset), {"siblings": siblings})
+            yield page_formset, inline
 
 
 @admin.register(AgreementParty)
@@ -422,9 +450,7 @@ class AgreementPartyAdmin(TrackerAdmin):
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         for party in objs:
-            for commitment in Commitment.objects.filter(
-                agreement_id=party.agreement_id, party_id=party.organisation_id
-            ):
+            for commitment in party.commitments_made():
                 protected.append(f"{Commitment._meta.verbose_name.capitalize()}: {commitment}")
         return deleted, counts, perms_needed, protected
 
@@ -485,7 +511,7 @@ class CitationAdmin(TrackerAdmin):
 
     @admin.display(description=_("supports"))
     def supports(self, citation):
-        return describe_target(citation)
+        return citation.target_label()
 
 
 @admin.register(LoadedFixtureRecord)

@@ -440,8 +440,7 @@ SOURCES = Table(
         html=lambda source: intcomma(source.citation_count),
         heading=_("Citations"),
         css="number",
-        # Counted for the rows of the page only (a Count over the join grouped every citation).
-        load=({"citation_count": related_count("Citation", "source")},),
+        # Counted by `Source.objects.listed()`, as the admin and the API count it.
     ),
     # A source's address is the article's own, where readers can check it.
     Column(_("address"), lambda source: source.url, in_table=False),

@@ -22,10 +22,6 @@ SUGGESTED_MODELS = {
 }
 
 
-def record_label(record):
-    return str(record)
-
-
 class SlugInputs(forms.Widget):
     """One text input per chosen slug, plus an empty one to add another."""
 
@@ -63,8 +59,9 @@ class SlugInputs(forms.Widget):
         # A value the form refused may hold what no slug can (a null character, which
         # PostgreSQL cannot even compare): only possible slugs are looked up.
         names = dict(
-            self.model.objects.filter(slug__in=[slug for slug in values if "\x00" not in slug])
-            .values_list("slug", self._name_field())
+            self.model.objects.filter(
+                slug__in=[slug for slug in values if "\x00" not in slug]
+            ).slug_names()
         )
         datalist_id = f"{base_id}-suggestions"
         suggest_url = reverse("tracker:suggest", kwargs={"kind": SUGGESTED_MODELS[self.model]})
@@ -114,9 +111,6 @@ class SlugInputs(forms.Widget):
             datalist_id,
             options,
         )
-
-    def _name_field(self):
-        return "title" if self.model in (Agreement, Source) else "name"
 
     def id_for_label(self, id_):
         return id_

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -125,6 +126,9 @@ class Source(SearchableModel):
     history = HistoricalRecords()
     objects = querysets.SourceQuerySet.as_manager()
 
+    # The field that names the record to people: suggestions, filter inputs.
+    name_field = "title"
+
     class Meta:
         ordering = ["-published_on", "title"]
         verbose_name = _("source")
@@ -175,7 +179,7 @@ class Source(SearchableModel):
                 params={
                     "quote": citation.quote,
                     "kind": Citation._meta.get_field(citation.target_name).verbose_name,
-                    "record": describe_target(citation),
+                    "record": citation.target_label(),
                 },
             )
             for citation in missing[:shown]
@@ -212,6 +216,9 @@ class Organisation(SearchableModel):
 
     history = HistoricalRecords()
     objects = querysets.OrganisationQuerySet.as_manager()
+
+    # The field that names the record to people: suggestions, filter inputs.
+    name_field = "name"
 
     class Meta:
         ordering = ["name"]
@@ -367,6 +374,9 @@ class Person(SearchableModel):
     history = HistoricalRecords()
     objects = querysets.PersonQuerySet.as_manager()
 
+    # The field that names the record to people: suggestions, filter inputs.
+    name_field = "name"
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("person")
@@ -460,6 +470,9 @@ class Agreement(SearchableModel):
     history = HistoricalRecords()
     objects = querysets.AgreementQuerySet.as_manager()
 
+    # The field that names the record to people: suggestions, filter inputs.
+    name_field = "title"
+
     class Meta:
         ordering = [F("signed_on").desc(nulls_last=True), "title"]
         verbose_name = _("agreement")
@@ -539,6 +552,16 @@ class AgreementParty(models.Model):
     def get_absolute_url(self):
         return self.agreement.get_absolute_url()
 
+    def commitments_made(self):
+        """The commitments this party made in its agreement: while any exists, it stays a party.
+
+        A commitment points at the agreement and the organisation, not at this row, so the
+        database alone would let the party go and leave a commitment by a non-party behind.
+        """
+        return Commitment.objects.filter(
+            agreement_id=self.agreement_id, party_id=self.organisation_id
+        )
+
 
 class Commitment(SearchableModel):
     """What one party undertook in an agreement, and what became of it."""
@@ -612,6 +635,13 @@ class Commitment(SearchableModel):
 
     def search_terms(self):
         return [self.description, self.beneficiary_description]
+
+    def is_overdue(self, today=None):
+        """Due before today and still open: `Commitment.objects.overdue()`, for one row."""
+        today = today or timezone.localdate()
+        return bool(
+            self.due_on and self.due_on < today and self.status in CommitmentStatus.open_values()
+        )
 
     def clean(self):
         errors = {}
@@ -765,6 +795,24 @@ class Citation(models.Model):
             or self._meta.get_field(target).get_cached_value(self, None) is not None
         ]
 
+    def target_label(self):
+        """The record this citation supports, in words: the one label every face shows.
+
+        Reads only what `with_targets()` loads, so a list of citations costs no query more.
+        """
+        target = self.target
+        name = self.target_name
+        if name == "organisation_link":
+            return (
+                f"{target.from_organisation} — {target.get_kind_display()} — "
+                f"{target.to_organisation}"
+            )
+        if name == "position":
+            return f"{target.person} — {target.title}, {target.organisation}"
+        if name == "agreement_party":
+            return f"{target.organisation} — {target.get_role_display()}, {target.agreement}"
+        return str(target)
+
     def clean(self):
         errors = {}
         if len(self.chosen_targets()) != 1:
@@ -775,24 +823,6 @@ class Citation(models.Model):
             }
         if errors:
             raise ValidationError(errors)
-
-
-def describe_target(citation):
-    """A label for the record a citation supports, from the rows `with_targets()` loads."""
-    target = citation.target
-    name = citation.target_name
-    if name == "organisation_link":
-        return (
-            f"{target.from_organisation.name} — {target.get_kind_display()} — "
-            f"{target.to_organisation.name}"
-        )
-    if name == "position":
-        return f"{target.person.name}, {target.title} ({target.organisation.name})"
-    if name == "agreement_party":
-        return f"{target.organisation.name}: {target.get_role_display()} — {target.agreement.title}"
-    if name == "commitment":
-        return f"{target} — {target.agreement.title}"
-    return str(target)
 
 
 class LoadedFixtureRecord(models.Model):

@@ -65,6 +65,11 @@ def search_limits_exceeded(query):
 
 
 class SlugQuerySet(models.QuerySet):
+    def slug_names(self):
+        """(slug, name) of each record, by its name: its title or its name (`name_field`)."""
+        name = self.model.name_field
+        return self.order_by(name).values_list("slug", name)
+
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -109,6 +114,17 @@ def _model(name):
 
 
 class SourceQuerySet(SlugQuerySet, SearchQuerySet):
+    def with_citation_count(self):
+        """Each source with `citation_count`, how many quotes the tracker takes from it.
+
+        Counted per row by a subquery: a Count over the join would group every citation.
+        """
+        return self.annotate(citation_count=related_count("Citation", "source"))
+
+    def listed(self):
+        """Sources as a list shows them: their citation count, not their full text."""
+        return self.with_citation_count().defer("text", "search_text")
+
     def with_related(self):
         return self.prefetch_related(
             Prefetch("citations", queryset=_model("Citation").objects.with_targets())
@@ -118,7 +134,11 @@ class SourceQuerySet(SlugQuerySet, SearchQuerySet):
 class OrganisationQuerySet(SlugQuerySet, SearchQuerySet):
     def party_to(self, agreement):
         return self.filter(
-            Exists(_model("AgreementParty").objects.filter(organisation=OuterRef("pk"), agreement=agreement))
+            Exists(
+                _model("AgreementParty").objects.filter(
+                    organisation=OuterRef("pk"), agreement=agreement
+                )
+            )
         )
 
     def related_to(self, organisation):
@@ -287,6 +307,7 @@ class AgreementPartyQuerySet(SearchQuerySet):
 
 class CommitmentQuerySet(SlugQuerySet, SearchQuerySet):
     def overdue(self, today=None):
+        """Commitments due before today that are still open (`Commitment.is_overdue()`)."""
         from .choices import CommitmentStatus
 
         today = today or timezone.localdate()

@@ -204,8 +204,7 @@ class SourceListView(FilteredListView):
     csv_name = "sources"
 
     def get_queryset(self):
-        # A list never shows an article's text: its two copies stay in the database.
-        return super().get_queryset().defer("text", "search_text")
+        return self.table.queryset(Source.objects.listed())
 
 
 class AgreementMapView(FilteredListView):
@@ -250,12 +249,7 @@ class SuggestView(ReadAccessMixin, TemplateView):
             query = SearchField().clean(request.GET.get("q", ""))
         except ValidationError as error:
             return JsonResponse({"error": " ".join(error.messages)}, status=400)
-        label = "title" if model in (Agreement, Source) else "name"
-        rows = (
-            model.objects.search(query).order_by(label).values_list("slug", label)[: self.limit]
-            if query
-            else []
-        )
+        rows = model.objects.search(query).slug_names()[: self.limit] if query else []
         return JsonResponse({"results": [{"value": slug, "label": name} for slug, name in rows]})
 
 
@@ -345,17 +339,7 @@ def citation_record(citation):
     if target is None:
         return "#", ""
     kind = Citation._meta.get_field(target_name).verbose_name
-    if target_name == "organisation_link":
-        text = (
-            f"{target.from_organisation} — {target.get_kind_display()} — {target.to_organisation}"
-        )
-    elif target_name == "position":
-        text = f"{target.person}, {target.title} ({target.organisation})"
-    elif target_name == "agreement_party":
-        text = f"{target.organisation} ({target.get_role_display()}) — {target.agreement}"
-    else:
-        text = str(target)
-    return target.get_absolute_url(), f"{str(kind).capitalize()}: {text}"
+    return target.get_absolute_url(), f"{str(kind).capitalize()}: {citation.target_label()}"
 
 
 class SourceDetailView(RecordDetailView):

@@ -327,26 +327,12 @@ class QuoteSerializer(StrictSerializer):
     record_url = serializers.URLField(help_text="The web page of the record it backs.")
 
 
-def record_label(citation):
-    target = citation.target
-    name = citation.target_name
-    if name == "organisation_link":
-        return (
-            f"{target.from_organisation} — {target.get_kind_display()} — {target.to_organisation}"
-        )
-    if name == "position":
-        return f"{target.person} — {target.title}, {target.organisation}"
-    if name == "agreement_party":
-        return f"{target.organisation} — {target.get_role_display()}, {target.agreement}"
-    return str(target)
-
-
 def quotes(source, links):
     return [
         {
             "quote": citation.quote,
             "supports": citation.target_name,
-            "record": record_label(citation),
+            "record": citation.target_label(),
             "record_url": links(citation.target),
         }
         for citation in source.quote_list

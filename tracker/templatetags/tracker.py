@@ -70,10 +70,5 @@ def aria_sort(context, field):
 
 @register.filter
 def is_overdue(commitment, today):
-    from ..choices import CommitmentStatus
-
-    return bool(
-        commitment.due_on
-        and commitment.due_on < today
-        and commitment.status in CommitmentStatus.open_values()
-    )
+    """The overdue badge's rule is the model's, the one the `overdue` filter applies."""
+    return commitment.is_overdue(today)
