@@ -808,3 +808,29 @@ def test_lists_load_only_what_their_columns_show(admin_client, url, django_asser
     build_rows(3)
     with django_assert_num_queries(LIST_QUERIES[url]):
         fetch(admin_client, url)
+
+
+# The axis labels are 11 units high; a character of them is at most about 6.5 units wide.
+LABEL_CHARACTER_WIDTH = 6.5
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_dashboard_timeline_labels_do_not_overlap(admin_client, language):
+    factories.AgreementFactory(signed_on=datetime.date(2021, 12, 28))
+    response = admin_client.get("/", HTTP_ACCEPT_LANGUAGE=language)
+    shown = [bar for bar in response.context["timeline"]["bars"] if bar["show_label"]]
+    assert len(shown) >= 2  # more than one period is named, the latest always
+    for before, after in zip(shown, shown[1:], strict=False):
+        room = after["label_x"] - before["label_x"]
+        needed = LABEL_CHARACTER_WIDTH * (len(before["label"]) + len(after["label"])) / 2
+        assert room >= needed, (before["label"], after["label"], room)
+
+
+@pytest.mark.django_db
+def test_dashboard_timeline_keeps_the_latest_periods_name_inside_the_chart(admin_client):
+    factories.AgreementFactory(signed_on=datetime.date(2021, 12, 28))
+    timeline = page(admin_client, "/").context["timeline"]
+    latest = timeline["bars"][-1]
+    assert latest["show_label"]
+    assert latest["label_x"] + LABEL_CHARACTER_WIDTH * len(latest["label"]) / 2 <= timeline["width"]

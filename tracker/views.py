@@ -2,6 +2,7 @@
 
 import csv
 import datetime
+import math
 from itertools import chain
 
 from django.conf import settings
@@ -416,6 +417,10 @@ class DashboardView(ReadAccessMixin, TemplateView):
         return context
 
 
+# The axis labels are 11 units high (tracker.css, .tick); a character is at most this wide.
+TIMELINE_LABEL_CHARACTER_WIDTH = 6.5
+
+
 def agreement_timeline(width=760, height=200, max_bars=48):
     """Agreements signed per period, as at most `max_bars` bars for an SVG chart.
 
@@ -457,7 +462,9 @@ def agreement_timeline(width=760, height=200, max_bars=48):
     ]
     top = max(n for *_, n, _label in buckets) or 1
     left, bottom, chart_height = 40, 40, height - 60
-    step = (width - left - 10) / len(buckets)
+    widest = max(len(label) for *_, label in buckets) * TIMELINE_LABEL_CHARACTER_WIDTH
+    right = max(10, widest / 2)  # room for the latest period's name, centred under its bar
+    step = (width - left - right) / len(buckets)
     bar_width = min(max(step * 0.7, 2), 40)
     bars = []
     for index, (start, end, n, label) in enumerate(buckets):
@@ -476,9 +483,10 @@ def agreement_timeline(width=760, height=200, max_bars=48):
                 "count_y": round(height - bottom - bar_height - 4, 1),
             }
         )
-    every = max(1, len(bars) // 8)
+    # Name every n-th period, counted back from the latest, so that no two names overlap.
+    every = max(1, math.ceil(widest / step))
     for index, bar in enumerate(bars):
-        bar["show_label"] = index % every == 0 or index == len(bars) - 1
+        bar["show_label"] = (len(bars) - 1 - index) % every == 0
     return {
         "bars": bars,
         "width": width,
