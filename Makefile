@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 SECRET_KEY_FILE := .local/secret_key
 MANAGE := DJANGO_SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" $(BIN)/python manage.py
 
-.PHONY: run test setup migrate load clean test-postgres serve backup restore
+.PHONY: run test lint setup migrate load clean test-postgres serve backup restore
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ run: load
 
 test: setup
 	DJANGO_SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Ruff's rules and formatting, as configured in pyproject.toml; CI runs it before the tests.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

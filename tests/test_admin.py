@@ -23,8 +23,18 @@ from tracker.models import (
 
 pytestmark = pytest.mark.django_db
 
-TRACKED = [Source, Organisation, OrganisationName, OrganisationLink, Person, Position,
-           Agreement, AgreementParty, Commitment, Citation]
+TRACKED = [
+    Source,
+    Organisation,
+    OrganisationName,
+    OrganisationLink,
+    Person,
+    Position,
+    Agreement,
+    AgreementParty,
+    Commitment,
+    Citation,
+]
 
 
 def changelist(model):
@@ -51,7 +61,9 @@ def test_every_changelist_and_add_page_opens(admin_client, article_data, model):
 
 
 @pytest.mark.parametrize("model", TRACKED)
-def test_changelist_queries_do_not_grow_with_rows(admin_client, django_assert_max_num_queries, model):
+def test_changelist_queries_do_not_grow_with_rows(
+    admin_client, django_assert_max_num_queries, model
+):
     make_rows(1)
     with django_assert_max_num_queries(12) as few:
         assert admin_client.get(changelist(model)).status_code == HTTPStatus.OK
@@ -63,10 +75,14 @@ def test_changelist_queries_do_not_grow_with_rows(admin_client, django_assert_ma
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
-@pytest.mark.parametrize("query", ["ministere de la sante", "MINISTÈRE DE LA SANTÉ", "Ministry of Health"])
+@pytest.mark.parametrize(
+    "query", ["ministere de la sante", "MINISTÈRE DE LA SANTÉ", "Ministry of Health"]
+)
 def test_admin_search_ignores_accents_and_finds_other_names(admin_client, article_data, query):
     response = admin_client.get(changelist(Organisation), {"q": query})
-    assert [o.slug for o in response.context["cl"].result_list] == ["ministere-sante-protection-sociale"]
+    assert [o.slug for o in response.context["cl"].result_list] == [
+        "ministere-sante-protection-sociale"
+    ]
 
 
 def test_admin_agreement_search_finds_agreements_by_party_acronym(admin_client, article_data):
@@ -78,8 +94,12 @@ def test_admin_agreement_search_finds_agreements_by_party_acronym(admin_client, 
 def test_autocomplete_search_is_accent_insensitive(admin_client, article_data):
     response = admin_client.get(
         reverse("admin:autocomplete"),
-        {"term": "cluster medical", "app_label": "tracker", "model_name": "agreementparty",
-         "field_name": "organisation"},
+        {
+            "term": "cluster medical",
+            "app_label": "tracker",
+            "model_name": "agreementparty",
+            "field_name": "organisation",
+        },
     )
     assert response.status_code == HTTPStatus.OK
     assert [item["text"] for item in response.json()["results"]] == [
@@ -136,7 +156,10 @@ def test_staff_add_an_agreement_with_its_party_and_commitment_in_one_submission(
 
 
 def test_a_commitment_by_a_non_party_is_refused_on_the_agreement_page(admin_client):
-    party, stranger = factories.OrganisationFactory(), factories.OrganisationFactory(name="Stranger Co")
+    party, stranger = (
+        factories.OrganisationFactory(),
+        factories.OrganisationFactory(name="Stranger Co"),
+    )
     data = agreement_form(
         **inline_management("parties", total=1),
         **{"parties-0-organisation": party.pk, "parties-0-role": "signatory"},
@@ -182,7 +205,9 @@ def test_removing_a_party_that_made_commitments_is_refused_on_the_agreement_page
             "commitments-0-status": commitment.status,
         },
     )
-    response = admin_client.post(reverse("admin:tracker_agreement_change", args=[agreement.pk]), data)
+    response = admin_client.post(
+        reverse("admin:tracker_agreement_change", args=[agreement.pk]), data
+    )
     assert response.status_code == HTTPStatus.OK
     assert "is not a party of the agreement" in response.content.decode()
     assert AgreementParty.objects.filter(pk=party.pk).exists()
@@ -229,7 +254,9 @@ def test_change_an_organisation_and_see_and_revert_it_in_history(admin_client, a
     assert admin_client.get(revert_url).status_code == HTTPStatus.OK
 
 
-def test_deleting_an_organisation_party_to_agreements_is_refused_clearly(admin_client, article_data):
+def test_deleting_an_organisation_party_to_agreements_is_refused_clearly(
+    admin_client, article_data
+):
     ministry = Organisation.objects.get(slug="ministere-industrie-commerce")
     url = reverse("admin:tracker_organisation_delete", args=[ministry.pk])
     page = admin_client.get(url)
@@ -257,14 +284,21 @@ def test_a_citation_quoting_words_the_source_lacks_is_refused(admin_client, arti
     cluster = Organisation.objects.get(slug="mmi-cluster")
     response = admin_client.post(
         reverse("admin:tracker_citation_add"),
-        {"source": source.pk, "quote": "Le cluster a 400 membres.", "note": "", "organisation": cluster.pk},
+        {
+            "source": source.pk,
+            "quote": "Le cluster a 400 membres.",
+            "note": "",
+            "organisation": cluster.pk,
+        },
     )
     assert response.status_code == HTTPStatus.OK
     assert "does not occur in the text" in response.content.decode()
 
 
 def test_staff_without_permission_cannot_open_the_admin_lists(client, django_user_model):
-    user = django_user_model.objects.create_user("reader", password="pw-for-tests-only", is_staff=True)
+    user = django_user_model.objects.create_user(
+        "reader", password="pw-for-tests-only", is_staff=True
+    )
     client.force_login(user)
     assert client.get(changelist(Organisation)).status_code == HTTPStatus.FORBIDDEN
 
@@ -295,31 +329,63 @@ def form_data(response):
 def new_record_fields(model):
     """What an add page needs for a valid `model` record, its relations made by factories."""
     if model is Organisation:
-        return {"name": "Agence test", "slug": "agence-test", "kind": "public_agency",
-                "country": "MA", "founded_on_precision": "day"}
+        return {
+            "name": "Agence test",
+            "slug": "agence-test",
+            "kind": "public_agency",
+            "country": "MA",
+            "founded_on_precision": "day",
+        }
     if model is Person:
         return {"name": "Jeanne Test", "slug": "jeanne-test"}
     if model is Agreement:
-        return {"title": "Accord de test", "slug": "accord-de-test", "kind": "memorandum",
-                "status": "signed", "signed_on": "2022-03-01", "signed_on_precision": "day"}
+        return {
+            "title": "Accord de test",
+            "slug": "accord-de-test",
+            "kind": "memorandum",
+            "status": "signed",
+            "signed_on": "2022-03-01",
+            "signed_on_precision": "day",
+        }
     if model is OrganisationLink:
-        return {"from_organisation": factories.OrganisationFactory().pk, "kind": "member_of",
-                "to_organisation": factories.OrganisationFactory().pk}
+        return {
+            "from_organisation": factories.OrganisationFactory().pk,
+            "kind": "member_of",
+            "to_organisation": factories.OrganisationFactory().pk,
+        }
     if model is Position:
-        return {"person": factories.PersonFactory().pk,
-                "organisation": factories.OrganisationFactory().pk, "title": "Directrice"}
+        return {
+            "person": factories.PersonFactory().pk,
+            "organisation": factories.OrganisationFactory().pk,
+            "title": "Directrice",
+        }
     if model is AgreementParty:
-        return {"agreement": factories.AgreementFactory().pk,
-                "organisation": factories.OrganisationFactory().pk, "role": "signatory"}
+        return {
+            "agreement": factories.AgreementFactory().pk,
+            "organisation": factories.OrganisationFactory().pk,
+            "role": "signatory",
+        }
     if model is Commitment:
         party = factories.AgreementPartyFactory()
-        return {"slug": "orders", "agreement": party.agreement_id, "party": party.organisation_id,
-                "description": "Place orders", "category": "procurement", "status": "announced"}
+        return {
+            "slug": "orders",
+            "agreement": party.agreement_id,
+            "party": party.organisation_id,
+            "description": "Place orders",
+            "category": "procurement",
+            "status": "announced",
+        }
     raise AssertionError(model)
 
 
 CITED_MODELS = [
-    Organisation, Person, Agreement, OrganisationLink, Position, AgreementParty, Commitment
+    Organisation,
+    Person,
+    Agreement,
+    OrganisationLink,
+    Position,
+    AgreementParty,
+    Commitment,
 ]
 
 
@@ -329,8 +395,13 @@ def test_a_new_record_and_its_citation_are_added_in_one_save(admin_client, model
     add = reverse(f"admin:tracker_{model._meta.model_name}_add")
     data = form_data(admin_client.get(add))
     data.update(new_record_fields(model))
-    data.update({**inline_management("citations", total=1),
-                 "citations-0-source": source.pk, "citations-0-quote": "a signé la convention"})
+    data.update(
+        {
+            **inline_management("citations", total=1),
+            "citations-0-source": source.pk,
+            "citations-0-quote": "a signé la convention",
+        }
+    )
     response = admin_client.post(add, data)
     assert response.status_code == HTTPStatus.FOUND, response.context["errors"]
     record = model.objects.get()
@@ -344,12 +415,20 @@ def test_a_new_agreement_with_parties_commitments_and_citations_is_added_in_one_
         **inline_management("parties", total=1),
         **{"parties-0-organisation": organisation.pk, "parties-0-role": "signatory"},
         **inline_management("commitments", total=1),
-        **{"commitments-0-slug": "orders", "commitments-0-party": organisation.pk,
-           "commitments-0-description": "Buy local", "commitments-0-category": "procurement",
-           "commitments-0-status": "announced"},
+        **{
+            "commitments-0-slug": "orders",
+            "commitments-0-party": organisation.pk,
+            "commitments-0-description": "Buy local",
+            "commitments-0-category": "procurement",
+            "commitments-0-status": "announced",
+        },
         **inline_management("citations", total=2),
-        **{"citations-0-source": source.pk, "citations-0-quote": "s'engage à acheter local",
-           "citations-1-source": source.pk, "citations-1-quote": "Le cluster"},
+        **{
+            "citations-0-source": source.pk,
+            "citations-0-quote": "s'engage à acheter local",
+            "citations-1-source": source.pk,
+            "citations-1-quote": "Le cluster",
+        },
     )
     response = admin_client.post(reverse("admin:tracker_agreement_add"), data)
     assert response.status_code == HTTPStatus.FOUND, response.context["errors"]
@@ -364,8 +443,14 @@ def test_a_citation_on_an_add_page_still_needs_words_of_its_source(admin_client)
     source = factories.SourceFactory(text="Le ministère a signé la convention.")
     add = reverse("admin:tracker_person_add")
     data = form_data(admin_client.get(add))
-    data.update({**new_record_fields(Person), **inline_management("citations", total=1),
-                 "citations-0-source": source.pk, "citations-0-quote": "Invented words"})
+    data.update(
+        {
+            **new_record_fields(Person),
+            **inline_management("citations", total=1),
+            "citations-0-source": source.pk,
+            "citations-0-quote": "Invented words",
+        }
+    )
     response = admin_client.post(add, data)
     assert response.status_code == HTTPStatus.OK
     assert "does not occur in the text" in response.content.decode()
@@ -468,9 +553,14 @@ def test_an_inline_row_added_by_someone_else_counts_as_a_change_of_the_record(
     url = change_url(organisation)
     mine = form_data(admin_client.get(url))
     theirs = form_data(other_staff.get(url))
-    theirs.update({**inline_management("other_names", total=1),
-                   "other_names-0-name": "Agence Gamma", "other_names-0-kind": "variant",
-                   "other_names-0-language": "fr"})
+    theirs.update(
+        {
+            **inline_management("other_names", total=1),
+            "other_names-0-name": "Agence Gamma",
+            "other_names-0-kind": "variant",
+            "other_names-0-language": "fr",
+        }
+    )
     assert other_staff.post(url, theirs).status_code == HTTPStatus.FOUND
 
     mine["description"] = "My description"
@@ -490,10 +580,14 @@ def changed_elsewhere(model):
     factory = getattr(factories, f"{model.__name__}Factory")
     record = factory()
     edits = {
-        Source: {"title": "Retitled"}, Organisation: {"name": "Renamed"},
-        OrganisationName: {"name": "Renamed"}, OrganisationLink: {"description": "Reworded"},
-        Person: {"name": "Renamed"}, Position: {"title": "Retitled"},
-        Agreement: {"title": "Retitled"}, AgreementParty: {"role": "witness"},
+        Source: {"title": "Retitled"},
+        Organisation: {"name": "Renamed"},
+        OrganisationName: {"name": "Renamed"},
+        OrganisationLink: {"description": "Reworded"},
+        Person: {"name": "Renamed"},
+        Position: {"title": "Retitled"},
+        Agreement: {"title": "Retitled"},
+        AgreementParty: {"role": "witness"},
         Commitment: {"description": "Reworded"},
     }
     return record, edits[model]

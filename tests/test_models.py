@@ -1,14 +1,14 @@
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.core import serializers
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from tracker.devtools import factories
 from tracker.choices import CommitmentStatus, DatePrecision
 from tracker.dates import format_partial_date
+from tracker.devtools import factories
 from tracker.models import (
     Agreement,
     AgreementParty,
@@ -65,7 +65,9 @@ def test_position_cannot_end_before_it_starts():
 def test_link_dates_in_order_and_never_to_itself(organisation):
     link = factories.OrganisationLinkFactory(started_on=datetime.date(2021, 1, 1))
     assert_refused_by_database(
-        lambda: OrganisationLink.objects.filter(pk=link.pk).update(ended_on=datetime.date(2020, 1, 1))
+        lambda: OrganisationLink.objects.filter(pk=link.pk).update(
+            ended_on=datetime.date(2020, 1, 1)
+        )
     )
     assert_refused_by_database(
         lambda: OrganisationLink.objects.create(
@@ -94,9 +96,7 @@ def test_an_organisation_is_party_to_an_agreement_once(agreement, organisation):
 def test_citation_supports_exactly_one_record(organisation, agreement):
     source = factories.SourceFactory()
     quote = source.text.split(".")[0]
-    assert_refused_by_database(
-        lambda: Citation.objects.create(source=source, quote=quote)
-    )
+    assert_refused_by_database(lambda: Citation.objects.create(source=source, quote=quote))
     assert_refused_by_database(
         lambda: Citation.objects.create(
             source=source, quote=quote, organisation=organisation, agreement=agreement
@@ -131,7 +131,9 @@ def test_commitment_party_must_be_a_party_of_its_agreement(agreement, organisati
 
 
 def test_quote_must_occur_in_its_source():
-    source = factories.SourceFactory(text="Le ministère s’engage à «accompagner» les porteurs  de projets.")
+    source = factories.SourceFactory(
+        text="Le ministère s’engage à «accompagner» les porteurs  de projets."
+    )
     organisation = factories.OrganisationFactory()
     typographic_variants = Citation(
         source=source,
@@ -185,7 +187,10 @@ def test_month_precision_date_is_stored_as_its_month_and_shown_as_such():
     organisation.save()
     organisation.refresh_from_db()
     assert organisation.founded_on == datetime.date(2020, 7, 1)
-    assert format_partial_date(organisation.founded_on, organisation.founded_on_precision) == "July 2020"
+    assert (
+        format_partial_date(organisation.founded_on, organisation.founded_on_precision)
+        == "July 2020"
+    )
     assert format_partial_date(datetime.date(2021, 1, 1), DatePrecision.YEAR) == "2021"
 
 
@@ -203,7 +208,9 @@ def test_search_ignores_case_accents_and_ligatures(query):
 
 
 def test_search_finds_other_names_added_and_forgets_removed_ones(organisation):
-    other_name = factories.OrganisationNameFactory(organisation=organisation, name="Cluster médical")
+    other_name = factories.OrganisationNameFactory(
+        organisation=organisation, name="Cluster médical"
+    )
     assert list(Organisation.objects.search("cluster medical")) == [organisation]
     other_name.delete()
     assert list(Organisation.objects.search("cluster medical")) == []
@@ -222,7 +229,9 @@ def test_refresh_search_text_repairs_rows_written_in_bulk(organisation):
 
 
 def test_agreement_search_matches_party_names():
-    party = factories.AgreementPartyFactory(organisation__name="Association marocaine des groupes de santé")
+    party = factories.AgreementPartyFactory(
+        organisation__name="Association marocaine des groupes de santé"
+    )
     factories.AgreementFactory()
     assert list(Agreement.objects.search("groupes de sante")) == [party.agreement]
 
@@ -245,7 +254,9 @@ def test_agreement_with_commitments_cannot_be_deleted():
 
 def test_party_with_commitments_cannot_be_removed_from_its_agreement():
     commitment = factories.CommitmentFactory()
-    party = AgreementParty.objects.get(agreement=commitment.agreement, organisation=commitment.party)
+    party = AgreementParty.objects.get(
+        agreement=commitment.agreement, organisation=commitment.party
+    )
     with pytest.raises(ProtectedError, match="commitments"), transaction.atomic():
         party.delete()
     assert AgreementParty.objects.filter(pk=party.pk).exists()
@@ -275,8 +286,19 @@ def test_every_change_is_kept_in_history(organisation):
 
 
 @pytest.mark.parametrize(
-    "model", [Source, Organisation, OrganisationName, OrganisationLink, Person, Position,
-              Agreement, AgreementParty, Commitment, Citation],
+    "model",
+    [
+        Source,
+        Organisation,
+        OrganisationName,
+        OrganisationLink,
+        Person,
+        Position,
+        Agreement,
+        AgreementParty,
+        Commitment,
+        Citation,
+    ],
 )
 def test_every_tracked_model_has_history(model):
     assert hasattr(model, "history")
@@ -294,9 +316,13 @@ def test_a_source_whose_new_text_drops_a_cited_quote_is_refused_naming_quote_and
         text="Le cluster signe un accord. Le ministère finance les essais."
     )
     cluster = factories.OrganisationFactory(name="MMI Cluster")
-    factories.CitationFactory(source=source, quote="Le cluster signe un accord.", organisation=cluster)
+    factories.CitationFactory(
+        source=source, quote="Le cluster signe un accord.", organisation=cluster
+    )
     kept = factories.CitationFactory(
-        source=source, quote="Le ministère finance les essais.", organisation=None,
+        source=source,
+        quote="Le ministère finance les essais.",
+        organisation=None,
         agreement=factories.AgreementFactory(title="Accord de financement"),
     )
     source.text = "Le ministère finance les essais. Rien d'autre."

@@ -143,7 +143,6 @@ class TrackerAdmin(CheckedListMixin, CheckedAutocompleteMixin, SimpleHistoryAdmi
         return queryset.search(search_term), False
 
 
-
 def search_notices(query):
     """What of an admin search was left out, in words for the staff member who typed it."""
     notices = []
@@ -176,7 +175,9 @@ class CitationInline(CheckedAutocompleteMixin, admin.TabularInline):
 
 
 def citation_inline(target):
-    return type(f"{target.title().replace('_', '')}CitationInline", (CitationInline,), {"fk_name": target})
+    return type(
+        f"{target.title().replace('_', '')}CitationInline", (CitationInline,), {"fk_name": target}
+    )
 
 
 class OrganisationNameInline(CheckedAutocompleteMixin, admin.TabularInline):
@@ -270,13 +271,17 @@ class OrganisationAdmin(TrackerAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            agreement_total=related_count("AgreementParty", "organisation")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(agreement_total=related_count("AgreementParty", "organisation"))
         )
 
     @admin.display(description=_("founded"), ordering="founded_on")
     def founded(self, organisation):
-        return format_partial_date(organisation.founded_on, organisation.founded_on_precision) or "—"
+        return (
+            format_partial_date(organisation.founded_on, organisation.founded_on_precision) or "—"
+        )
 
     @admin.display(description=_("agreements"), ordering="agreement_total")
     def agreement_count(self, organisation):
@@ -310,7 +315,11 @@ class PersonAdmin(TrackerAdmin):
     inlines = [PersonPositionInline, citation_inline("person")]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(position_total=related_count("Position", "person"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(position_total=related_count("Position", "person"))
+        )
 
     @admin.display(description=_("positions"), ordering="position_total")
     def position_count(self, person):
@@ -413,9 +422,13 @@ class AgreementAdmin(TrackerAdmin):
     inlines = [AgreementPartyInline, CommitmentInline, citation_inline("agreement")]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            party_total=related_count("AgreementParty", "agreement"),
-            commitment_total=related_count("Commitment", "agreement"),
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                party_total=related_count("AgreementParty", "agreement"),
+                commitment_total=related_count("Commitment", "agreement"),
+            )
         )
 
     @admin.display(description=_("signed"), ordering="signed_on")

@@ -120,8 +120,10 @@ class RecordVersionForm(forms.ModelForm):
         self.show_version(current)
         if opened is None:
             raise ValidationError(
-                _("This page does not say which version of the record it edits; nothing was "
-                  "saved. Reload the page and make your changes again."),
+                _(
+                    "This page does not say which version of the record it edits; nothing was "
+                    "saved. Reload the page and make your changes again."
+                ),
                 code="version_unknown",
             )
         changes = self.parent_changes(opened[0][1], pk) + self.inline_changes(opened, pk)
@@ -131,9 +133,11 @@ class RecordVersionForm(forms.ModelForm):
         raise ValidationError(
             [
                 ValidationError(
-                    _("This %(record)s was changed since you opened this page, and nothing was "
-                      "saved. What changed is listed below; the fields you did not edit now "
-                      "show the current values, yours are kept. Check them, then save again."),
+                    _(
+                        "This %(record)s was changed since you opened this page, and nothing was "
+                        "saved. What changed is listed below; the fields you did not edit now "
+                        "show the current values, yours are kept. Check them, then save again."
+                    ),
                     code="version_changed",
                     params={"record": model._meta.verbose_name},
                 ),

@@ -28,7 +28,9 @@ def choices_constraint(field, choices, model_name):
     return models.CheckConstraint(
         condition=Q(**{f"{field}__in": choices.values}),
         name=f"{model_name}_{field}_valid",
-        violation_error_message=format_lazy(_("{field} must be one of the listed choices."), field=field),
+        violation_error_message=format_lazy(
+            _("{field} must be one of the listed choices."), field=field
+        ),
     )
 
 
@@ -79,18 +81,18 @@ class SearchableModel(models.Model):
     class Meta:
         abstract = True
 
-    def search_terms(self):
-        raise NotImplementedError
-
-    def compute_search_text(self):
-        return fold(" | ".join(term for term in self.search_terms() if term))
-
     def save(self, *args, **kwargs):
         self.search_text = self.compute_search_text()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "search_text"}
         super().save(*args, **kwargs)
+
+    def search_terms(self):
+        raise NotImplementedError
+
+    def compute_search_text(self):
+        return fold(" | ".join(term for term in self.search_terms() if term))
 
 
 class Source(SearchableModel):
@@ -143,11 +145,11 @@ class Source(SearchableModel):
     def __str__(self):
         return self.title
 
-    def natural_key(self):
-        return (self.slug,)
-
     def get_absolute_url(self):
         return reverse("tracker:source-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
 
     def search_terms(self):
         return [self.title, self.outlet, self.text]
@@ -240,11 +242,11 @@ class Organisation(SearchableModel):
             return f"{self.name} ({self.acronym})"
         return self.name
 
-    def natural_key(self):
-        return (self.slug,)
-
     def get_absolute_url(self):
         return reverse("tracker:organisation-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
 
     search_prefetch = ("other_names",)
 
@@ -290,22 +292,22 @@ class OrganisationName(models.Model):
     def __str__(self):
         return self.name
 
-    def natural_key(self):
-        return (*self.organisation.natural_key(), self.name)
-
-    natural_key.dependencies = ["tracker.organisation"]
-
-    def get_absolute_url(self):
-        return self.organisation.get_absolute_url()
-
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         Organisation.objects.filter(pk=self.organisation_id).refresh_search_text()
+
+    def get_absolute_url(self):
+        return self.organisation.get_absolute_url()
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)
         Organisation.objects.filter(pk=self.organisation_id).refresh_search_text()
         return result
+
+    def natural_key(self):
+        return (*self.organisation.natural_key(), self.name)
+
+    natural_key.dependencies = ["tracker.organisation"]
 
 
 class OrganisationLink(models.Model):
@@ -355,13 +357,13 @@ class OrganisationLink(models.Model):
     def __str__(self):
         return str(self.get_kind_display())
 
+    def get_absolute_url(self):
+        return self.from_organisation.get_absolute_url()
+
     def natural_key(self):
         return (self.from_organisation.slug, self.kind, self.to_organisation.slug)
 
     natural_key.dependencies = ["tracker.organisation"]
-
-    def get_absolute_url(self):
-        return self.from_organisation.get_absolute_url()
 
 
 class Person(SearchableModel):
@@ -385,11 +387,11 @@ class Person(SearchableModel):
     def __str__(self):
         return self.name
 
-    def natural_key(self):
-        return (self.slug,)
-
     def get_absolute_url(self):
         return reverse("tracker:person-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
 
     def search_terms(self):
         return [self.name]
@@ -432,13 +434,13 @@ class Position(models.Model):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return self.person.get_absolute_url()
+
     def natural_key(self):
         return (self.person.slug, self.organisation.slug, self.title)
 
     natural_key.dependencies = ["tracker.person", "tracker.organisation"]
-
-    def get_absolute_url(self):
-        return self.person.get_absolute_url()
 
     @property
     def is_current(self):
@@ -488,11 +490,11 @@ class Agreement(SearchableModel):
     def __str__(self):
         return self.title
 
-    def natural_key(self):
-        return (self.slug,)
-
     def get_absolute_url(self):
         return reverse("tracker:agreement-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
 
     def search_terms(self):
         return [self.title, self.summary, self.place]
@@ -536,7 +538,9 @@ class AgreementParty(models.Model):
             models.UniqueConstraint(
                 fields=["agreement", "organisation"],
                 name="agreementparty_unique",
-                violation_error_message=_("This organisation is already a party to this agreement."),
+                violation_error_message=_(
+                    "This organisation is already a party to this agreement."
+                ),
             ),
             choices_constraint("role", PartyRole, "agreementparty"),
         ]
@@ -544,13 +548,13 @@ class AgreementParty(models.Model):
     def __str__(self):
         return str(self.get_role_display())
 
+    def get_absolute_url(self):
+        return self.agreement.get_absolute_url()
+
     def natural_key(self):
         return (self.agreement.slug, self.organisation.slug)
 
     natural_key.dependencies = ["tracker.agreement", "tracker.organisation"]
-
-    def get_absolute_url(self):
-        return self.agreement.get_absolute_url()
 
     def commitments_made(self):
         """The commitments this party made in its agreement: while any exists, it stays a party.
@@ -575,7 +579,9 @@ class Commitment(SearchableModel):
         on_delete=models.PROTECT,
         related_name="commitments",
         verbose_name=_("party"),
-        help_text=_("The organisation that made the commitment; it must be a party of the agreement."),
+        help_text=_(
+            "The organisation that made the commitment; it must be a party of the agreement."
+        ),
     )
     beneficiary = models.ForeignKey(
         Organisation,
@@ -589,7 +595,9 @@ class Commitment(SearchableModel):
         _("beneficiaries (in words)"),
         max_length=300,
         blank=True,
-        help_text=_("For beneficiaries that are not one organisation, such as 'local manufacturers'."),
+        help_text=_(
+            "For beneficiaries that are not one organisation, such as 'local manufacturers'."
+        ),
     )
     description = models.TextField(_("description"))
     category = models.CharField(_("category"), max_length=24, choices=CommitmentCategory.choices)
@@ -617,7 +625,9 @@ class Commitment(SearchableModel):
                 condition=Q(met_on__isnull=True)
                 | Q(status__in=[CommitmentStatus.MET, CommitmentStatus.PARTLY_MET]),
                 name="commitment_met_on_only_when_met",
-                violation_error_message=_("Only a met or partly met commitment has a date it was met."),
+                violation_error_message=_(
+                    "Only a met or partly met commitment has a date it was met."
+                ),
             ),
             date_range_constraint("due_on", "commitment"),
             date_range_constraint("met_on", "commitment"),
@@ -627,11 +637,11 @@ class Commitment(SearchableModel):
     def __str__(self):
         return self.description if len(self.description) <= 80 else self.description[:79] + "…"
 
-    def natural_key(self):
-        return (self.slug,)
-
     def get_absolute_url(self):
         return reverse("tracker:commitment-detail", kwargs={"pk": self.pk})
+
+    def natural_key(self):
+        return (self.slug,)
 
     def search_terms(self):
         return [self.description, self.beneficiary_description]
@@ -698,34 +708,65 @@ class Citation(models.Model):
         _("quote"), help_text=_("Words copied from the source's text, exactly as they appear.")
     )
     note = models.CharField(
-        _("note"), max_length=300, blank=True, help_text=_("What the quote establishes, if not obvious.")
+        _("note"),
+        max_length=300,
+        blank=True,
+        help_text=_("What the quote establishes, if not obvious."),
     )
     organisation = models.ForeignKey(
-        Organisation, models.CASCADE, null=True, blank=True, related_name="citations",
+        Organisation,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
         verbose_name=_("organisation"),
     )
     organisation_link = models.ForeignKey(
-        OrganisationLink, models.CASCADE, null=True, blank=True, related_name="citations",
+        OrganisationLink,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
         verbose_name=_("link between organisations"),
     )
     person = models.ForeignKey(
-        Person, models.CASCADE, null=True, blank=True, related_name="citations",
+        Person,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
         verbose_name=_("person"),
     )
     position = models.ForeignKey(
-        Position, models.CASCADE, null=True, blank=True, related_name="citations",
+        Position,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
         verbose_name=_("position"),
     )
     agreement = models.ForeignKey(
-        Agreement, models.CASCADE, null=True, blank=True, related_name="citations",
+        Agreement,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
         verbose_name=_("agreement"),
     )
     agreement_party = models.ForeignKey(
-        AgreementParty, models.CASCADE, null=True, blank=True, related_name="citations",
+        AgreementParty,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
         verbose_name=_("party"),
     )
     commitment = models.ForeignKey(
-        Commitment, models.CASCADE, null=True, blank=True, related_name="citations",
+        Commitment,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
         verbose_name=_("commitment"),
     )
 
@@ -756,6 +797,9 @@ class Citation(models.Model):
     def __str__(self):
         return f"“{self.quote[:60]}…”" if len(self.quote) > 60 else f"“{self.quote}”"
 
+    def get_absolute_url(self):
+        return f"{self.source.get_absolute_url()}#citation-{self.pk}"
+
     @property
     def target_name(self):
         for target in CITATION_TARGETS:
@@ -778,9 +822,6 @@ class Citation(models.Model):
         "tracker.agreementparty",
         "tracker.commitment",
     ]
-
-    def get_absolute_url(self):
-        return f"{self.source.get_absolute_url()}#citation-{self.pk}"
 
     def chosen_targets(self):
         """The names of the records this citation is given to support.

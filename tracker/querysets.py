@@ -275,9 +275,7 @@ class AgreementQuerySet(SlugQuerySet, SearchQuerySet):
 
     def with_commitment_status(self, statuses):
         commitment = _model("Commitment").objects
-        return self.filter(
-            Exists(commitment.filter(agreement=OuterRef("pk"), status__in=statuses))
-        )
+        return self.filter(Exists(commitment.filter(agreement=OuterRef("pk"), status__in=statuses)))
 
     def with_related(self):
         citation = _model("Citation").objects.with_source()
