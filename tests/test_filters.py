@@ -6,7 +6,7 @@ import pytest
 from django.http import QueryDict
 
 from tracker.devtools import factories
-from tracker.filters import (
+from tracker.filtersets import (
     AgreementFilterSet,
     CommitmentFilterSet,
     OrganisationFilterSet,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from tracker.admin import AgreementAdmin
 from tracker.choices import CommitmentStatus, LinkKind, PartyRole
 from tracker.devtools import factories
-from tracker.filters import CommitmentFilterSet
+from tracker.filtersets import CommitmentFilterSet
 from tracker.forms import SlugInputs
 from tracker.models import (
     Agreement,

@@ -19,7 +19,7 @@ from django.views.generic import DetailView, TemplateView
 from . import columns, graph
 from .choices import CommitmentStatus
 from .dates import EARLIEST_DATE, LATEST_DATE, periods
-from .filters import (
+from .filtersets import (
     AgreementFilterSet,
     CommitmentFilterSet,
     OrganisationFilterSet,

@@ -5,7 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
-from .filters import refuses_empty
+from .backends import refuses_empty
 from .shapes import StrictSerializer
 
 
@@ -70,7 +70,7 @@ class FilterExtension(DjangoFilterExtension):
     name that argument after what it holds (`agreement`, `organisations`), which reads better.
     """
 
-    target_class = "tracker.api.filters.FilterBackend"
+    target_class = "tracker.api.backends.FilterBackend"
     priority = 1
 
     def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):

@@ -5,8 +5,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import viewsets
 from rest_framework.response import Response
 
-from .. import filters
-from . import loading, serializers
+from .. import filtersets
+from . import pages, serializers
 from .cache import CachedPage
 
 SLUG_PATTERN = "[-a-zA-Z0-9_]+"
@@ -88,20 +88,20 @@ class OrganisationViewSet(RecordViewSet):
     """Ministries, agencies, clusters, companies…, with their other names, their ties to other
     organisations and the people who act for them now."""
 
-    queryset = loading.organisations()
-    load_related = staticmethod(loading.load_organisations)
+    queryset = pages.organisations()
+    load_related = staticmethod(pages.load_organisations)
     serializer_class = serializers.OrganisationSerializer
-    filterset_class = filters.OrganisationFilterSet
+    filterset_class = filtersets.OrganisationFilterSet
 
 
 @read_only("person", "people")
 class PersonViewSet(RecordViewSet):
     """People who act or speak for organisations, with their positions."""
 
-    queryset = loading.people()
-    load_related = staticmethod(loading.load_people)
+    queryset = pages.people()
+    load_related = staticmethod(pages.load_people)
     serializer_class = serializers.PersonSerializer
-    filterset_class = filters.PersonFilterSet
+    filterset_class = filtersets.PersonFilterSet
 
 
 @read_only("agreement", "agreements")
@@ -109,10 +109,10 @@ class AgreementViewSet(RecordViewSet):
     """Agreements with their parties and roles, what each party committed to, and the quotes
     that say so."""
 
-    queryset = loading.agreements()
-    load_related = staticmethod(loading.load_agreements)
+    queryset = pages.agreements()
+    load_related = staticmethod(pages.load_agreements)
     serializer_class = serializers.AgreementSerializer
-    filterset_class = filters.AgreementFilterSet
+    filterset_class = filtersets.AgreementFilterSet
 
 
 @extend_schema_view(
@@ -122,10 +122,10 @@ class AgreementViewSet(RecordViewSet):
 class CommitmentViewSet(ReadOnlyViewSet):
     """What each party undertook in an agreement, and what became of it."""
 
-    queryset = loading.commitments()
-    load_related = staticmethod(loading.load_commitments)
+    queryset = pages.commitments()
+    load_related = staticmethod(pages.load_commitments)
     serializer_class = serializers.CommitmentSerializer
-    filterset_class = filters.CommitmentFilterSet
+    filterset_class = filtersets.CommitmentFilterSet
     lookup_field = "pk"
     lookup_url_kwarg = "id"
     lookup_value_regex = "[0-9]+"
@@ -136,18 +136,18 @@ class SourceViewSet(RecordViewSet):
     """The articles facts are taken from. One source also gives its full text and every quote
     taken from it, with the record each quote backs."""
 
-    queryset = loading.sources()
+    queryset = pages.sources()
     serializer_class = serializers.SourceSerializer
-    filterset_class = filters.SourceFilterSet
+    filterset_class = filtersets.SourceFilterSet
 
     def get_queryset(self):
         if self.action == "retrieve":
-            return loading.source_details()
+            return pages.source_details()
         return super().get_queryset()
 
     def load_related(self, records):
         if self.action == "retrieve":
-            loading.load_source_details(records)
+            pages.load_source_details(records)
 
     def get_serializer_class(self):
         if self.action == "retrieve":

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from tracker.loading import FixtureError, load_fixtures
+from tracker.fixtures import FixtureError, load_fixtures
 
 
 class Command(BaseCommand):

@@ -17,7 +17,7 @@ def repeatable(filter_):
 
 
 class FilterBackend(DjangoFilterBackend):
-    """The models' FilterSets (tracker/filters.py), strict about what a client sends.
+    """The models' FilterSets (tracker/filtersets.py), strict about what a client sends.
 
     A misspelt parameter (`?partie=amgs`) would otherwise be ignored and answer every
     record, and a boolean such as `overdue=maybe` or an empty date (`signed_after=`) would be
