@@ -24,34 +24,34 @@ from .dates import EARLIEST_DATE, LATEST_DATE, normalise_partial_date, validate_
 from .text import fold, normalise_quote, quote_occurs_in
 
 
-def choices_constraint(field, choices, model_name):
+def choices_constraint(field, choices):
     return models.CheckConstraint(
         condition=Q(**{f"{field}__in": choices.values}),
-        name=f"{model_name}_{field}_valid",
+        name=f"%(class)s_{field}_valid",
         violation_error_message=format_lazy(
             _("{field} must be one of the listed choices."), field=field
         ),
     )
 
 
-def date_order_constraint(start, end, model_name):
+def date_order_constraint(start, end):
     return models.CheckConstraint(
         condition=Q(**{f"{start}__isnull": True})
         | Q(**{f"{end}__isnull": True})
         | Q(**{f"{start}__lte": F(end)}),
-        name=f"{model_name}_{start}_before_{end}",
+        name=f"%(class)s_{start}_before_{end}",
         violation_error_message=format_lazy(
             _("{end} cannot be earlier than {start}."), start=start, end=end
         ),
     )
 
 
-def date_range_constraint(field, model_name):
+def date_range_constraint(field):
     """The database's copy of `validate_date_in_range`, for writes that skip validation."""
     return models.CheckConstraint(
         condition=Q(**{f"{field}__isnull": True})
         | Q(**{f"{field}__range": (EARLIEST_DATE, LATEST_DATE)}),
-        name=f"{model_name}_{field}_in_range",
+        name=f"%(class)s_{field}_in_range",
         violation_error_message=format_lazy(
             _("{field} must lie between {earliest} and {latest}."),
             field=field,
@@ -136,10 +136,10 @@ class Source(SearchableModel):
         verbose_name = _("source")
         verbose_name_plural = _("sources")
         constraints = [
-            choices_constraint("language", Language, "source"),
-            choices_constraint("published_on_precision", DatePrecision, "source"),
-            date_range_constraint("published_on", "source"),
-            date_range_constraint("page_dated_on", "source"),
+            choices_constraint("language", Language),
+            choices_constraint("published_on_precision", DatePrecision),
+            date_range_constraint("published_on"),
+            date_range_constraint("page_dated_on"),
         ]
 
     def __str__(self):
@@ -227,12 +227,12 @@ class Organisation(SearchableModel):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         constraints = [
-            choices_constraint("kind", OrganisationKind, "organisation"),
-            choices_constraint("founded_on_precision", DatePrecision, "organisation"),
-            date_range_constraint("founded_on", "organisation"),
+            choices_constraint("kind", OrganisationKind),
+            choices_constraint("founded_on_precision", DatePrecision),
+            date_range_constraint("founded_on"),
             models.CheckConstraint(
                 condition=Q(country__regex=r"^[A-Z][A-Z]$"),
-                name="organisation_country_iso_code",
+                name="%(class)s_country_iso_code",
                 violation_error_message=_("The country must be a two-letter ISO code, such as MA."),
             ),
         ]
@@ -282,11 +282,11 @@ class OrganisationName(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "name"],
-                name="organisationname_unique_per_organisation",
+                name="%(class)s_unique_per_organisation",
                 violation_error_message=_("This organisation already has this name."),
             ),
-            choices_constraint("kind", NameKind, "organisationname"),
-            choices_constraint("language", Language, "organisationname"),
+            choices_constraint("kind", NameKind),
+            choices_constraint("language", Language),
         ]
 
     def __str__(self):
@@ -340,18 +340,18 @@ class OrganisationLink(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["from_organisation", "kind", "to_organisation"],
-                name="organisationlink_unique",
+                name="%(class)s_unique",
                 violation_error_message=_("These organisations are already linked this way."),
             ),
             models.CheckConstraint(
                 condition=~Q(from_organisation=F("to_organisation")),
-                name="organisationlink_not_to_itself",
+                name="%(class)s_not_to_itself",
                 violation_error_message=_("An organisation cannot be linked to itself."),
             ),
-            choices_constraint("kind", LinkKind, "organisationlink"),
-            date_order_constraint("started_on", "ended_on", "organisationlink"),
-            date_range_constraint("started_on", "organisationlink"),
-            date_range_constraint("ended_on", "organisationlink"),
+            choices_constraint("kind", LinkKind),
+            date_order_constraint("started_on", "ended_on"),
+            date_range_constraint("started_on"),
+            date_range_constraint("ended_on"),
         ]
 
     def __str__(self):
@@ -423,12 +423,12 @@ class Position(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["person", "organisation", "title"],
-                name="position_unique",
+                name="%(class)s_unique",
                 violation_error_message=_("This person already holds this title here."),
             ),
-            date_order_constraint("started_on", "ended_on", "position"),
-            date_range_constraint("started_on", "position"),
-            date_range_constraint("ended_on", "position"),
+            date_order_constraint("started_on", "ended_on"),
+            date_range_constraint("started_on"),
+            date_range_constraint("ended_on"),
         ]
 
     def __str__(self):
@@ -480,10 +480,10 @@ class Agreement(SearchableModel):
         verbose_name = _("agreement")
         verbose_name_plural = _("agreements")
         constraints = [
-            choices_constraint("kind", AgreementKind, "agreement"),
-            choices_constraint("status", AgreementStatus, "agreement"),
-            choices_constraint("signed_on_precision", DatePrecision, "agreement"),
-            date_range_constraint("signed_on", "agreement"),
+            choices_constraint("kind", AgreementKind),
+            choices_constraint("status", AgreementStatus),
+            choices_constraint("signed_on_precision", DatePrecision),
+            date_range_constraint("signed_on"),
         ]
         indexes = [models.Index(fields=["signed_on"], name="agreement_signed_on_idx")]
 
@@ -537,12 +537,12 @@ class AgreementParty(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["agreement", "organisation"],
-                name="agreementparty_unique",
+                name="%(class)s_unique",
                 violation_error_message=_(
                     "This organisation is already a party to this agreement."
                 ),
             ),
-            choices_constraint("role", PartyRole, "agreementparty"),
+            choices_constraint("role", PartyRole),
         ]
 
     def __str__(self):
@@ -619,18 +619,18 @@ class Commitment(SearchableModel):
         verbose_name = _("commitment")
         verbose_name_plural = _("commitments")
         constraints = [
-            choices_constraint("category", CommitmentCategory, "commitment"),
-            choices_constraint("status", CommitmentStatus, "commitment"),
+            choices_constraint("category", CommitmentCategory),
+            choices_constraint("status", CommitmentStatus),
             models.CheckConstraint(
                 condition=Q(met_on__isnull=True)
                 | Q(status__in=[CommitmentStatus.MET, CommitmentStatus.PARTLY_MET]),
-                name="commitment_met_on_only_when_met",
+                name="%(class)s_met_on_only_when_met",
                 violation_error_message=_(
                     "Only a met or partly met commitment has a date it was met."
                 ),
             ),
-            date_range_constraint("due_on", "commitment"),
-            date_range_constraint("met_on", "commitment"),
+            date_range_constraint("due_on"),
+            date_range_constraint("met_on"),
         ]
         indexes = [models.Index(fields=["status", "due_on"], name="commitment_status_due_idx")]
 
@@ -780,14 +780,14 @@ class Citation(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=exactly_one_target(),
-                name="citation_exactly_one_record",
+                name="%(class)s_exactly_one_record",
                 violation_error_message=_("A citation supports exactly one record."),
             ),
             *(
                 models.UniqueConstraint(
                     fields=["source", "quote", target],
                     condition=Q(**{f"{target}__isnull": False}),
-                    name=f"citation_unique_for_{target}",
+                    name=f"%(class)s_unique_for_{target}",
                     violation_error_message=_("This record already cites this quote."),
                 )
                 for target in CITATION_TARGETS
@@ -883,7 +883,7 @@ class LoadedFixtureRecord(models.Model):
         verbose_name = _("loaded fixture record")
         verbose_name_plural = _("loaded fixture records")
         constraints = [
-            models.UniqueConstraint(fields=["fixture", "digest"], name="loadedfixturerecord_unique")
+            models.UniqueConstraint(fields=["fixture", "digest"], name="%(class)s_unique")
         ]
 
     def __str__(self):
