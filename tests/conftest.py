@@ -1,8 +1,13 @@
 import io
 
 import pytest
+from django.apps import apps
 
+from tracker.data_version import TRACKED_MODELS
 from tracker.devtools import factories
+
+# Every model with history, admin pages and search, as the data version names them.
+TRACKED = [apps.get_model("tracker", name) for name in TRACKED_MODELS]
 
 
 @pytest.fixture(autouse=True)

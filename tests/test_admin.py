@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
+from tests.conftest import TRACKED
 from tracker.devtools import factories
 from tracker.models import (
     Agreement,
@@ -22,19 +23,6 @@ from tracker.models import (
 )
 
 pytestmark = pytest.mark.django_db
-
-TRACKED = [
-    Source,
-    Organisation,
-    OrganisationName,
-    OrganisationLink,
-    Person,
-    Position,
-    Agreement,
-    AgreementParty,
-    Commitment,
-    Citation,
-]
 
 
 def changelist(model):

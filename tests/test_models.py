@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
+from tests.conftest import TRACKED
 from tracker.choices import CommitmentStatus, DatePrecision
 from tracker.dates import format_partial_date
 from tracker.devtools import factories
@@ -16,10 +17,7 @@ from tracker.models import (
     Commitment,
     Organisation,
     OrganisationLink,
-    OrganisationName,
-    Person,
     Position,
-    Source,
 )
 
 pytestmark = pytest.mark.django_db
@@ -285,21 +283,7 @@ def test_every_change_is_kept_in_history(organisation):
     assert len(names) == 2
 
 
-@pytest.mark.parametrize(
-    "model",
-    [
-        Source,
-        Organisation,
-        OrganisationName,
-        OrganisationLink,
-        Person,
-        Position,
-        Agreement,
-        AgreementParty,
-        Commitment,
-        Citation,
-    ],
-)
+@pytest.mark.parametrize("model", TRACKED)
 def test_every_tracked_model_has_history(model):
     assert hasattr(model, "history")
 
