@@ -1024,11 +1024,74 @@ def test_trusted_proxies_are_none_unless_configured():
     assert "TRACKER_TRUSTED_PROXIES must be 0 (no proxy) or more" in result.stderr
 
 
+COUNTING_PROCESS = """
+import sys
+import django
+
+django.setup()
+from tracker.api.throttling import count_request
+
+print("ready", flush=True)
+sys.stdin.readline()
+print(*(count_request("user_1:0", timeout=3600) for _ in range(5)), flush=True)
+"""
+
+
+def test_parallel_processes_each_get_a_count_of_their_own_on_a_sqlite_file(tmp_path):
+    """Eight server processes count one client's requests in one SQLite file, as `make serve`
+    on SQLite does, five requests each, all let go at once: 40 counts, no two the same."""
+    import importlib
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    database = tmp_path / "counters.sqlite3"
+    migration = importlib.import_module("tracker.migrations.0005_throttle_counters")
+    with sqlite3.connect(database) as schema:
+        for statement in migration.Migration.operations[0].sql:
+            schema.execute(statement)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TRACKER_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_SECRET_KEY="k" * 50,
+        DATABASE_URL=f"sqlite:///{database}",
+    )
+    servers = [
+        subprocess.Popen(
+            [sys.executable, "-c", COUNTING_PROCESS],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(8)
+    ]
+    try:
+        for server in servers:
+            assert server.stdout.readline() == "ready\n"
+        for server in servers:
+            server.stdin.write("go\n")
+            server.stdin.flush()
+        counts = [int(n) for server in servers for n in server.stdout.readline().split()]
+    finally:
+        for server in servers:
+            server.kill()
+            server.wait()
+    assert sorted(counts) == list(range(1, 41))
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_limit_holds_under_parallel_requests_to_a_real_server(live_server, settings):
     """Eight clients share one token and send 40 requests at once to a threaded HTTP server
     against a limit of 20: exactly 20 pass, whatever the interleaving (the server runs in
-    this process, so `throttle_clock` keeps all 40 in one window)."""
+    this process, so `throttle_clock` keeps all 40 in one window).
+
+    On PostgreSQL only: on SQLite the test server's threads share the test's one in-memory
+    connection, which no deployment does (the test above covers SQLite with processes)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the test server shares one SQLite connection between its threads")
     import urllib.error
     import urllib.request
     from concurrent.futures import ThreadPoolExecutor

@@ -56,16 +56,18 @@ class CounterCache(BaseCache):
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version=version)
         now = time.time()
-        count, _row = self._run(
+        # RETURNING, not the row count, says whether this call took the key: the count of a
+        # connection that another thread uses at the same moment can be that thread's.
+        _count, taken = self._run(
             "INSERT INTO {table} (counter_key, hits, expires_at) VALUES (%s, %s, %s) "
             "ON CONFLICT (counter_key) DO UPDATE SET hits = excluded.hits, "
-            "expires_at = excluded.expires_at WHERE {table}.expires_at <= %s",
+            "expires_at = excluded.expires_at WHERE {table}.expires_at <= %s RETURNING hits",
             [key, int(value), self._expires(timeout), now],
         )
-        if count:
+        if taken:
             # A new key is a new window for someone: drop the counters of windows gone by.
             self._run("DELETE FROM {table} WHERE expires_at <= %s", [now])
-        return count > 0
+        return taken is not None
 
     def get(self, key, default=None, version=None):
         key = self.make_and_validate_key(key, version=version)

@@ -18,6 +18,17 @@ from rest_framework.settings import api_settings
 CACHE_ALIAS = "throttle"
 
 
+def count_request(key, timeout):
+    """This request's number in its window: each of any number of parallel requests gets a
+    number of its own. The window's first request opens the counter, for `timeout` seconds."""
+    counters = caches[CACHE_ALIAS]
+    try:
+        return counters.incr(key)
+    except ValueError:
+        # The window's first request, or one that lost the race to open it.
+        return 1 if counters.add(key, 1, timeout=timeout) else counters.incr(key)
+
+
 class WindowCountMixin:
     def get_rate(self):
         # Read the rate from the current settings (DRF binds them once, at import).
@@ -35,13 +46,7 @@ class WindowCountMixin:
         # The window is in the key: a counter is never carried into the next window, even
         # if a cache server kept one past its expiry.
         key = f"{client}:{window}"
-        counters = caches[CACHE_ALIAS]
-        try:
-            count = counters.incr(key)
-        except ValueError:
-            # The window's first request, or one that lost the race to open it.
-            timeout = self.window_end - self.now + 1
-            count = 1 if counters.add(key, 1, timeout=timeout) else counters.incr(key)
+        count = count_request(key, timeout=self.window_end - self.now + 1)
         return count <= self.num_requests
 
     def wait(self):
