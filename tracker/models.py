@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -770,6 +771,11 @@ class Citation(models.Model):
         verbose_name=_("commitment"),
     )
 
+    # Where the quote sits in the source's text, when it was taken from a selection there:
+    # characters start to end of `source.text`. Quotes typed by hand have none.
+    start = models.PositiveIntegerField(_("start"), null=True, blank=True, editable=False)
+    end = models.PositiveIntegerField(_("end"), null=True, blank=True, editable=False)
+
     history = HistoricalRecords()
     objects = querysets.CitationQuerySet.as_manager()
 
@@ -791,6 +797,11 @@ class Citation(models.Model):
                     violation_error_message=_("This record already cites this quote."),
                 )
                 for target in CITATION_TARGETS
+            ),
+            models.CheckConstraint(
+                condition=Q(start__isnull=True, end__isnull=True) | Q(end__gt=F("start")),
+                name="%(class)s_offsets_both_or_neither",
+                violation_error_message=_("A quote's place in the text has a start and an end."),
             ),
         ]
 
@@ -864,6 +875,88 @@ class Citation(models.Model):
             }
         if errors:
             raise ValidationError(errors)
+
+
+class Mention(models.Model):
+    """A place in a source's text where one of an organisation's or a person's names occurs.
+
+    Found by the tracker, never typed: kept up to date when a source's text or a name changes
+    (tracker/mentions.py). A name that belongs to several records (an acronym two organisations
+    share) gives one ambiguous mention per record, none of them chosen.
+    """
+
+    source = models.ForeignKey(
+        Source, models.CASCADE, related_name="mentions", verbose_name=_("source")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mentions",
+        verbose_name=_("organisation"),
+    )
+    person = models.ForeignKey(
+        Person,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mentions",
+        verbose_name=_("person"),
+    )
+    start = models.PositiveIntegerField(_("start"))
+    end = models.PositiveIntegerField(_("end"))
+    text = models.CharField(_("text"), max_length=300)
+    ambiguous = models.BooleanField(_("ambiguous"), default=False)
+
+    class Meta:
+        ordering = ["source", "start", "id"]
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=False, person__isnull=True)
+                | Q(organisation__isnull=True, person__isnull=False),
+                name="%(class)s_one_organisation_or_person",
+            ),
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="%(class)s_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.text} ({self.start}–{self.end})"
+
+    @property
+    def record(self):
+        return self.organisation if self.organisation_id else self.person
+
+
+class DismissedProposal(models.Model):
+    """A name a staff member said is not a new organisation or person, for one source."""
+
+    source = models.ForeignKey(
+        Source, models.CASCADE, related_name="dismissed_proposals", verbose_name=_("source")
+    )
+    name = models.CharField(_("name"), max_length=300, help_text=_("Folded, as search folds."))
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dismissed by"),
+    )
+    dismissed_at = models.DateTimeField(_("dismissed at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["source", "name"]
+        verbose_name = _("dismissed proposal")
+        verbose_name_plural = _("dismissed proposals")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "name"], name="%(class)s_once_per_source")
+        ]
+
+    def __str__(self):
+        return self.name
 
 
 class LoadedFixtureRecord(models.Model):
