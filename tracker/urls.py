@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import proposals, views
 
 app_name = "tracker"
 
@@ -22,4 +22,9 @@ urlpatterns = [
     path("commitments/<int:pk>/", views.CommitmentDetailView.as_view(), name="commitment-detail"),
     path("sources/", views.SourceListView.as_view(), name="source-list"),
     path("sources/<slug:slug>/", views.SourceDetailView.as_view(), name="source-detail"),
+    path(
+        "sources/<slug:slug>/proposals/dismiss/",
+        proposals.DismissView.as_view(),
+        name="proposal-dismiss",
+    ),
 ]
