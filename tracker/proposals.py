@@ -123,12 +123,14 @@ def propose(source):
     offsets into `source.text`), and the sentence it is in: sentence, sentence_start,
     sentence_end.
     """
-    known = list(source.mentions.order_by("start").values_list("start", "end"))
+    known = Spans(source.mentions.values_list("start", "end"))
     dismissed = set(source.dismissed_proposals.values_list("name", flat=True))
     proposals, seen = [], set()
     for candidate in found_names(source):
         name = fold(candidate["text"])
-        if name in seen or name in dismissed or overlaps(candidate, known):
+        if name in seen or name in dismissed:
+            continue
+        if known.overlaps(candidate["start"], candidate["end"]):
             continue
         seen.add(name)
         proposals.append(candidate)
@@ -154,8 +156,26 @@ def found_names(source):
     return names
 
 
-def overlaps(candidate, spans):
-    return any(start < candidate["end"] and end > candidate["start"] for start, end in spans)
+class Spans:
+    """Stretches of a text, merged where they overlap, that say whether a span meets one."""
+
+    def __init__(self, spans=()):
+        self.starts, self.ends = [], []
+        for start, end in spans:
+            self.add(start, end)
+
+    def overlaps(self, start, end):
+        index = bisect.bisect_left(self.starts, end)
+        return index > 0 and self.ends[index - 1] > start
+
+    def add(self, start, end):
+        left = bisect.bisect_left(self.ends, start)
+        right = bisect.bisect_right(self.starts, end)
+        if left < right:
+            start = min(start, self.starts[left])
+            end = max(end, self.ends[right - 1])
+        self.starts[left:right] = [start]
+        self.ends[left:right] = [end]
 
 
 # Finding --------------------------------------------------------------------------------
@@ -194,11 +214,12 @@ def find_names(text, use_recogniser):
     candidates = [*acronym_long_forms(document), *capitalised_runs(document), *acronyms(document)]
     entities = list(recognised_entities(document)) if use_recogniser else []
     candidates += entities
-    chosen = []
+    chosen, taken = [], Spans()
     # Long forms first, then the runs and acronyms, then spaCy's entities where nothing
     # else was found: spaCy's spans are the least reliable of the three.
     for candidate in sorted(candidates, key=lambda c: (c["rank"], c["start"], -c["end"])):
-        if not any(c["start"] < candidate["end"] and c["end"] > candidate["start"] for c in chosen):
+        if not taken.overlaps(candidate["start"], candidate["end"]):
+            taken.add(candidate["start"], candidate["end"])
             chosen.append(candidate)
     # Where the words of a name do not say its kind, spaCy's label does.
     for candidate in chosen:
@@ -251,6 +272,7 @@ def add_sentence(text, start, end, sentences):
         sentences.append((offset, offset + len(stripped)))
 
 
+@functools.lru_cache(maxsize=65536)
 def folded(word):
     return fold(word).replace("’", "'")
 
