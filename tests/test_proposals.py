@@ -291,3 +291,14 @@ def test_dismiss_of_an_unknown_source_is_not_found(client):
     client.force_login(editor())
     response = client.post("/sources/no-such-source/proposals/dismiss/", {"name": "AMGS"})
     assert response.status_code == HTTPStatus.NOT_FOUND
+
+
+@pytest.mark.django_db
+def test_a_long_page_lists_its_first_proposals_and_says_how_many_more(client, settings):
+    settings.LANGUAGE_CODE = "en"
+    text = " ".join(f"The Fondation Numero{index} Alpha helps." for index in range(105))
+    source = source_with(text)
+    client.force_login(editor())
+    page = client.get(source.get_absolute_url()).content.decode()
+    assert page.count('class="proposal"') == proposals.PANEL_SHOWN
+    assert "5 more names are not shown" in page

@@ -509,6 +509,8 @@ def candidate(document, start, end, kind, rank, sure=True):
 # The "possibly new" panel and the dismiss action ------------------------------------------
 
 PERMISSION = "tracker.add_citation"
+# A page lists this many proposals at most: a long page can hold thousands of names.
+PANEL_SHOWN = 100
 
 
 def create_url(source, proposal):
@@ -528,10 +530,12 @@ def panel(source, user):
     if not user.has_perm(PERMISSION):
         return None
     proposals = propose(source)
-    for proposal in proposals:
+    shown = proposals[:PANEL_SHOWN]
+    for proposal in shown:
         proposal["create_url"] = create_url(source, proposal)
     return {
-        "proposals": proposals,
+        "proposals": shown,
+        "not_shown": len(proposals) - len(shown),
         "recogniser_used": entity_recogniser_used(source),
         "dismiss_url": reverse("tracker:proposal-dismiss", kwargs={"slug": source.slug}),
     }
