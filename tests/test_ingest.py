@@ -534,6 +534,7 @@ def test_admin_adds_a_source_from_pasted_text_with_overrides(admin_client):
     [
         ({"text": "   "}, "text", "The text is empty"),
         ({}, "text", "Give exactly one of"),
+        ({"published_on": "2021-31"}, "published_on", "YYYY-MM-DD"),
         ({"text": "Un texte.", "url": "https://example.com/a"}, "url", "Give exactly one of"),
         ({"text": "Un texte.", "published_on": "2021-31-12"}, "published_on", "YYYY-MM-DD"),
         ({"file": ("photo.txt", b"\x89PNG\x00\x00")}, "file", "binary file"),

@@ -175,6 +175,15 @@ class AddSourceForm(forms.Form):
         choices=[("", _("Guess from the text"))] + list(Language.choices),
     )
 
+    def clean_published_on(self):
+        value = self.cleaned_data["published_on"].strip()
+        if value:
+            try:
+                ingest.parse_partial_date(value)
+            except ValueError:
+                raise ValidationError(ingest.date_format_message(value)) from None
+        return value
+
     def add_source(self, admin_url):
         """The new Source, or None with the reasons added to the form's fields.
 

@@ -561,6 +561,10 @@ def parse_partial_date(value):
     return date, DatePrecision.YEAR
 
 
+def date_format_message(value):
+    return _("Give the date as YYYY-MM-DD, YYYY-MM or YYYY, not “%(value)s”.") % {"value": value}
+
+
 def title_from_text(text):
     first_line = next((line for line in text.split("\n") if line.strip()), "")
     return first_line.strip()[:300]
@@ -633,11 +637,7 @@ def add_source(
         try:
             day, precision = parse_partial_date(published_on)
         except ValueError:
-            raise SourceRefused(
-                _("Give the date as YYYY-MM-DD, YYYY-MM or YYYY, not “%(value)s”.")
-                % {"value": published_on},
-                "published_on",
-            ) from None
+            raise SourceRefused(date_format_message(published_on), "published_on") from None
         overrides.update(published_on=day, published_on_precision=precision)
     if language and language not in Language.values:
         raise SourceRefused(
