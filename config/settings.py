@@ -367,3 +367,20 @@ if TRACKER_API_CACHE_ALIAS not in CACHES:
         f"TRACKER_API_CACHE_ALIAS names no cache: {TRACKER_API_CACHE_ALIAS!r} is not one of "
         f"{', '.join(sorted(CACHES))}."
     )
+
+# Adding a source (tracker/ingest.py): the largest page, file or pasted text read, in bytes;
+# how long fetching an address may take, in seconds, redirects included; and whether it may
+# reach loopback, private, link-local and reserved addresses (off: a server that fetches what
+# staff type must not become a way into the network behind it).
+TRACKER_SOURCE_MAX_BYTES = env_int("TRACKER_SOURCE_MAX_BYTES", 2_000_000)
+if TRACKER_SOURCE_MAX_BYTES <= 0:
+    raise ImproperlyConfigured(
+        f"TRACKER_SOURCE_MAX_BYTES must be a number of bytes, not {TRACKER_SOURCE_MAX_BYTES}."
+    )
+TRACKER_FETCH_TIMEOUT_SECONDS = env_int("TRACKER_FETCH_TIMEOUT_SECONDS", 15)
+if TRACKER_FETCH_TIMEOUT_SECONDS <= 0:
+    raise ImproperlyConfigured(
+        "TRACKER_FETCH_TIMEOUT_SECONDS must be a number of seconds, not "
+        f"{TRACKER_FETCH_TIMEOUT_SECONDS}."
+    )
+TRACKER_FETCH_ALLOW_PRIVATE = env_bool("TRACKER_FETCH_ALLOW_PRIVATE", False)

@@ -3,15 +3,19 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, models
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .concurrency import VERSION_FIELD, RecordVersionForm, record_parts
 from .dates import EARLIEST_DATE, LATEST_DATE, date_range_message, format_partial_date
+from .forms import AddSourceForm
 from .models import (
     CITATION_TARGETS,
     Agreement,
@@ -236,8 +240,46 @@ class SourceAdmin(TrackerAdmin):
         (None, {"fields": ["text", "seed_file", "notes"]}),
     ]
 
+    change_list_template = "admin/tracker/source/change_list.html"
+
     def get_queryset(self, request):
         return super().get_queryset(request).with_citation_count()
+
+    def get_urls(self):
+        return [
+            path(
+                "add-from/",
+                self.admin_site.admin_view(self.add_from_view),
+                name="tracker_source_add_from",
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_from_view(self, request):
+        """Add a source from pasted text, an uploaded page or file, or a web address."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        posted = request.method == "POST"
+        form = AddSourceForm(request.POST, request.FILES) if posted else AddSourceForm()
+        if posted and form.is_valid():
+            source = form.add_source(
+                lambda existing: reverse("admin:tracker_source_change", args=[existing.pk])
+            )
+            if source is not None:
+                self.log_addition(request, source, [{"added": {}}])
+                messages.success(
+                    request,
+                    _("The source “%(title)s” was added.") % {"title": source.title},
+                )
+                return redirect("admin:tracker_source_change", source.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Add a source from text, a file or an address"),
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/tracker/source/add_from.html", context)
 
     @admin.display(description=_("published"), ordering="published_on")
     def published(self, source):

@@ -91,3 +91,10 @@ class CommitmentStatus(models.TextChoices):
     def open_values(cls):
         """Statuses of a commitment that can still become overdue."""
         return [cls.ANNOUNCED, cls.IN_PROGRESS, cls.UNKNOWN]
+
+
+class FingerprintKind(models.TextChoices):
+    """What a source fingerprint hashes (tracker/ingest.py)."""
+
+    ADDRESS = "address", _("Address")
+    SHINGLE = "shingle", _("Text shingle")

@@ -7,11 +7,14 @@ FilterSet's own validation, which names the value.
 """
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from . import ingest
+from .choices import Language
 from .models import Agreement, Organisation, Person, Source
 
 SUGGESTED_MODELS = {
@@ -128,3 +131,97 @@ def prepare_filter_form(form):
         elif isinstance(field, forms.DateField):
             field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     return form
+
+
+class AddSourceForm(forms.Form):
+    """The admin's "add a source from text, a file or an address" (tracker/ingest.py)."""
+
+    text = forms.CharField(
+        label=_("Text"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 12, "cols": 80}),
+        help_text=_("The article's text, pasted."),
+    )
+    file = forms.FileField(
+        label=_("File"),
+        required=False,
+        help_text=_("A saved web page (.html, .htm) or a UTF-8 text file (.txt)."),
+    )
+    url = forms.CharField(
+        label=_("Address"),
+        required=False,
+        max_length=500,
+        help_text=_("A web address (http or https) to fetch the article from."),
+    )
+    title = forms.CharField(
+        label=_("Title"),
+        required=False,
+        max_length=300,
+        help_text=_("Leave empty to take the page's title, or the text's first line."),
+    )
+    published_on = forms.CharField(
+        label=_("Published on"),
+        required=False,
+        max_length=10,
+        help_text=_(
+            "YYYY-MM-DD, or YYYY-MM or YYYY when only that is known; leave empty to take "
+            "the page's date."
+        ),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=[("", _("Guess from the text"))] + list(Language.choices),
+    )
+
+    def clean_published_on(self):
+        value = self.cleaned_data["published_on"].strip()
+        if value:
+            try:
+                ingest.parse_partial_date(value)
+            except ValueError:
+                raise ValidationError(ingest.date_format_message(value)) from None
+        return value
+
+    def add_source(self, admin_url):
+        """The new Source, or None with the reasons added to the form's fields.
+
+        `admin_url(source)` gives the link shown when the source is already there.
+        """
+        upload = self.cleaned_data["file"]
+        try:
+            return ingest.add_source(
+                text=self.cleaned_data["text"],
+                file_name=upload.name if upload else "",
+                file_data=read_upload(upload) if upload else None,
+                url=self.cleaned_data["url"].strip(),
+                title=self.cleaned_data["title"],
+                published_on=self.cleaned_data["published_on"],
+                language=self.cleaned_data["language"],
+            )
+        except ingest.SourceRefused as error:
+            self.add_error(error.field if error.field in self.fields else None, error.message)
+        except ingest.DuplicateSource as duplicate:
+            self.add_error(
+                None,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _("This source is already in the tracker: %(reason)s")
+                    % {"reason": duplicate.reason},
+                    admin_url(duplicate.source),
+                    duplicate.source.title,
+                ),
+            )
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        return None
+
+
+def read_upload(upload):
+    """An uploaded file's bytes, read no further than one byte past the size limit."""
+    limit = ingest.max_bytes()
+    if upload.size is not None and upload.size > limit:
+        raise ingest.SourceRefused(ingest.too_large_message(upload.size), "file")
+    return upload.read(limit + 1)

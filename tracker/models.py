@@ -15,6 +15,7 @@ from .choices import (
     CommitmentCategory,
     CommitmentStatus,
     DatePrecision,
+    FingerprintKind,
     Language,
     LinkKind,
     NameKind,
@@ -981,3 +982,28 @@ class LoadedFixtureRecord(models.Model):
 
     def __str__(self):
         return f"{self.fixture}: {self.label}"
+
+
+class SourceFingerprint(models.Model):
+    """A hash that finds a source again: its address's key, or one of its text's shingles.
+
+    Derived from the source on every save (tracker/ingest.py), so that a new source finds an
+    existing one with the same address or nearly the same text through an index, without
+    reading every text.
+    """
+
+    source = models.ForeignKey(
+        Source, models.CASCADE, related_name="fingerprints", verbose_name=_("source")
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=FingerprintKind.choices)
+    value = models.BigIntegerField(_("value"))
+
+    class Meta:
+        ordering = ["source", "kind", "value"]
+        verbose_name = _("source fingerprint")
+        verbose_name_plural = _("source fingerprints")
+        indexes = [models.Index(fields=["kind", "value"], name="tracker_fingerprint_lookup")]
+        constraints = [choices_constraint("kind", FingerprintKind)]
+
+    def __str__(self):
+        return f"{self.kind} {self.value:x}"

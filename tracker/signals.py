@@ -1,9 +1,9 @@
 from django.db.models import ProtectedError
-from django.db.models.signals import pre_delete
+from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
-from .models import AgreementParty
+from .models import AgreementParty, Source
 
 
 @receiver(pre_delete, sender=AgreementParty)
@@ -19,3 +19,12 @@ def keep_parties_with_commitments(sender, instance, **kwargs):
             % {"organisation": instance.organisation.name},
             set(commitments),
         )
+
+
+@receiver(post_save, sender=Source)
+def refresh_source_fingerprints(sender, instance, raw=False, **kwargs):
+    """Keep the hashes that find duplicates current; a raw load (a restore) brings its own."""
+    if not raw:
+        from .ingest import refresh_fingerprints
+
+        refresh_fingerprints(instance)
