@@ -8,7 +8,7 @@ original characters, so the page shows the article exactly as stored.
 import re
 from dataclasses import dataclass, field
 
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from .text import _TYPOGRAPHIC, normalise_quote
