@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import desk, views
 
 app_name = "tracker"
 
@@ -22,4 +22,13 @@ urlpatterns = [
     path("commitments/<int:pk>/", views.CommitmentDetailView.as_view(), name="commitment-detail"),
     path("sources/", views.SourceListView.as_view(), name="source-list"),
     path("sources/<slug:slug>/", views.SourceDetailView.as_view(), name="source-detail"),
+    path(
+        "sources/<slug:slug>/desk/new/<slug:kind>/",
+        desk.CreateFromSelectionView.as_view(),
+        name="desk-new",
+    ),
+    path("sources/<slug:slug>/desk/attach/", desk.AttachToRecordView.as_view(), name="desk-attach"),
+    path(
+        "sources/<slug:slug>/desk/records/", desk.RecordSuggestView.as_view(), name="desk-records"
+    ),
 ]
