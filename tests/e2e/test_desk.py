@@ -1,4 +1,4 @@
-"""The reading desk in a real browser: a new article's sentence becomes a commitment, in one save."""
+"""The reading desk in a real browser: a new article's sentence becomes a commitment."""
 
 import re
 
@@ -6,7 +6,6 @@ import pytest
 from django.contrib.auth.models import User
 
 from tracker.models import Citation, Commitment, Source
-
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -71,9 +70,11 @@ def test_a_sentence_selected_in_a_new_article_becomes_a_commitment_in_one_save(
     policy_complaints = []
     page.on(
         "console",
-        lambda message: policy_complaints.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            policy_complaints.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
     )
     name = f"desk-{'fr-phone' if phone else 'en-desktop'}"
 
