@@ -135,3 +135,51 @@ def test_a_sentence_selected_in_a_new_article_becomes_a_commitment_in_one_save(
     screenshot(page, f"{name}-4-agreement", full_page=False)
     assert policy_complaints == []
     context.close()
+
+
+def test_a_selection_is_cited_for_an_existing_record_found_as_one_types(
+    live_server, chromium_browser, new_article, screenshot
+):
+    User.objects.create_superuser("editor", "editor@example.org", PASSWORD)
+    context = browser_context(chromium_browser, "en-GB", phone=False)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    source_path = new_article.get_absolute_url()
+    page.goto(f"{live_server.url}{source_path}")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(re.escape(source_path) + "$"))
+
+    # The words that name the association, selected inside a longer sentence.
+    words = "l’Association marocaine des groupes de santé (AMGS)"
+    page.evaluate(
+        """words => {
+            const walker = document.createTreeWalker(
+                document.getElementById("source-text"), NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const at = node.data.indexOf(words);
+                if (at < 0) continue;
+                const range = document.createRange();
+                range.setStart(node, at);
+                range.setEnd(node, at + words.length);
+                getSelection().removeAllRanges();
+                getSelection().addRange(range);
+                return;
+            }
+        }""",
+        words,
+    )
+    page.locator("#desk-controls").wait_for(state="visible")
+    page.fill("#desk-q", "groupes sante")
+    organisation = page.locator(
+        "#desk-found button", has_text="Organisation: Association marocaine des groupes de santé"
+    )
+    organisation.wait_for(state="visible")
+    screenshot(page, "desk-en-desktop-attach-found", full_page=False)
+    organisation.click()
+    page.wait_for_url(re.compile(re.escape(source_path) + r"#citation-\d+$"))
+    citation = Citation.objects.get(source=new_article)
+    assert citation.quote == words and citation.organisation.acronym == "AMGS"
+    assert new_article.text[citation.start : citation.end] == words
+    context.close()
