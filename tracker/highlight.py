@@ -2,7 +2,10 @@
 
 Quotes are checked against the text after folding whitespace and typographic quotes
 (`text.normalise_quote`); the match found in that folded copy is mapped back to the
-original characters, so the page shows the article exactly as stored.
+original characters, so the page shows the article exactly as stored. A quote taken from a
+selection (the reading desk) is marked at its stored offsets instead. Every line of text is a
+run carrying its offset (`data-start`), so the page's script can map a selection back to the
+stored text.
 """
 
 import re
