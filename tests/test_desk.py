@@ -415,3 +415,20 @@ def test_an_editor_sees_the_desk_in_french(client, accord_source):
     editor(client, "add_citation", "add_commitment")
     page = client.get(accord_source.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert 'id="desk-panel"' in page and "Citer un passage" in page
+
+
+@pytest.mark.django_db
+def test_finding_records_to_cite_costs_one_query_per_kind_however_many_match(client, accord_source):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    editor(client, "add_citation", "change_organisation")
+    records = reverse("tracker:desk-records", kwargs={"slug": accord_source.slug})
+    client.get(records, {"q": "amgs"})  # the user's permissions are loaded once per request
+    counts = {}
+    for query in ("amgs", "sante", "de"):
+        with CaptureQueriesContext(connection) as queries:
+            found = client.get(records, {"q": query}).json()["results"]
+        counts[query] = (len(queries), len(found))
+    assert counts["de"][1] > 3 * counts["amgs"][1], counts
+    assert len({number for number, _found in counts.values()}) == 1, counts
