@@ -2,12 +2,16 @@
 
 Quotes are checked against the text after folding whitespace and typographic quotes
 (`text.normalise_quote`); the match found in that folded copy is mapped back to the
-original characters, so the page shows the article exactly as stored.
+original characters, so the page shows the article exactly as stored. A quote taken from a
+selection (the reading desk) is marked at its stored offsets instead. Every line of text is a
+run carrying its offset (`data-start`), so the page's script can map a selection back to the
+stored text.
 """
 
+import re
 from dataclasses import dataclass, field
 
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from .text import _TYPOGRAPHIC, normalise_quote
@@ -44,6 +48,20 @@ def locate(quote, text, normalised=None):
     return offsets[position], offsets[position + len(needle) - 1] + 1
 
 
+def place_of(citation, text, normalised=None):
+    """(start, end) of a citation's quote: where it was selected, if the text there still
+    reads as the quote; otherwise its first occurrence, as for a quote typed by hand."""
+    start, end = getattr(citation, "start", None), getattr(citation, "end", None)
+    if (
+        start is not None
+        and end is not None
+        and 0 <= start < end <= len(text)
+        and normalise_quote(text[start:end]) == normalise_quote(citation.quote)
+    ):
+        return start, end
+    return locate(citation.quote, text, normalised)
+
+
 @dataclass
 class Located:
     citation: object
@@ -77,7 +95,7 @@ def highlight(text, citations, link_for):
     """
     normalised = normalised_with_offsets(text)
     located = [
-        Located(citation, 0, *(locate(citation.quote, text, normalised) or (None, None)))
+        Located(citation, 0, *(place_of(citation, text, normalised) or (None, None)))
         for citation in citations
     ]
     found = sorted(
@@ -92,7 +110,7 @@ def highlight(text, citations, link_for):
     pieces = []
     for left, right in zip(cuts, cuts[1:], strict=False):
         covering = [item for item in found if item.start <= left and right <= item.end]
-        chunk = _paragraphs(text[left:right], breaks=not covering)
+        chunk = _paragraphs(text[left:right], left, breaks=not covering)
         for item in reversed(covering):
             attrs = format_html(' class="quote" data-citation="{}"', item.citation.pk)
             if item.start == left:
@@ -120,22 +138,33 @@ def highlight(text, citations, link_for):
 
 
 _PARAGRAPH = "\x00"
+_LINE_BREAK = re.compile(r"\r\n|\n")
 
 
-def _paragraphs(chunk, breaks=True):
-    """Escape a piece of text; blank lines become paragraph breaks (or two <br> inside a
-    quote, which a paragraph cannot cut), lone newlines <br>."""
-    escaped = str(conditional_escape(chunk))
-    lines = escaped.replace("\r\n", "\n").split("\n")
+def _lines(chunk):
+    """(offset in `chunk`, line) of each line, without its line break."""
+    start = 0
+    for line_break in _LINE_BREAK.finditer(chunk):
+        yield start, chunk[start : line_break.start()]
+        start = line_break.end()
+    yield start, chunk[start:]
+
+
+def _paragraphs(chunk, offset, breaks=True):
+    """Escape a piece of text that starts at `offset` of the source's text; blank lines
+    become paragraph breaks (or two <br> inside a quote, which a paragraph cannot cut), lone
+    newlines <br>. Each line is a `<span data-start>` run whose text is exactly the source's
+    text from that offset, so a selection in the page maps back to the stored text."""
     out, blank = [], False
-    for index, line in enumerate(lines):
+    for index, (start, line) in enumerate(_lines(chunk)):
         if index:
             if not line.strip():
                 blank = True
                 continue
             out.append((_PARAGRAPH if breaks else "<br><br>") if blank else "<br>")
             blank = False
-        out.append(line)
+        if line:
+            out.append(format_html('<span data-start="{}">{}</span>', offset + start, line))
     if blank:
         out.append(_PARAGRAPH if breaks else "<br><br>")
     return mark_safe("".join(out))

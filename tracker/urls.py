@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import proposals, views
+from . import desk, proposals, views
 
 app_name = "tracker"
 
@@ -26,5 +26,14 @@ urlpatterns = [
         "sources/<slug:slug>/proposals/dismiss/",
         proposals.DismissView.as_view(),
         name="proposal-dismiss",
+    ),
+    path(
+        "sources/<slug:slug>/desk/new/<slug:kind>/",
+        desk.CreateFromSelectionView.as_view(),
+        name="desk-new",
+    ),
+    path("sources/<slug:slug>/desk/attach/", desk.AttachToRecordView.as_view(), name="desk-attach"),
+    path(
+        "sources/<slug:slug>/desk/records/", desk.RecordSuggestView.as_view(), name="desk-records"
     ),
 ]

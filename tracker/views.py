@@ -19,6 +19,7 @@ from django.views.generic import DetailView, TemplateView
 from . import columns, graph
 from .choices import CommitmentStatus
 from .dates import EARLIEST_DATE, LATEST_DATE, periods
+from .desk import desk_context
 from .filtersets import (
     AgreementFilterSet,
     CommitmentFilterSet,
@@ -353,6 +354,7 @@ class SourceDetailView(RecordDetailView):
         for item in highlighted.citations:
             item.record_url, item.record_label = citation_record(item.citation)
         context["highlighted"] = highlighted
+        context["desk"] = desk_context(self.request, self.object)
         return context
 
 

@@ -1,0 +1,185 @@
+"""The reading desk in a real browser: a new article's sentence becomes a commitment."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import User
+
+from tracker.models import Citation, Commitment, Source
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "read-the-desk-42"
+ACCORD = "2021-12-28-accord-industrialisation-sourcing-local-dispositifs-medicaux"
+HEALTH = "ministere-sante-protection-sociale"
+ARTICLE = "maroc-booster-fabrication-locale-dispositifs-medicaux"
+NEW_SOURCE = "le-maroc-veut-booster-la-fabrication-locale"
+SENTENCE = (
+    "Le ministère de la Santé se chargera de mettre à la disposition des établissements "
+    "industriels locaux toute l’expertise institutionnelle, le potentiel humain et technique "
+    "qualifié pour les accompagner."
+)
+
+
+@pytest.fixture
+def new_article(article_data):
+    """The tracker with the records the articles name, and the 004 article come in as new.
+
+    The article's source, and the Ministry of Health's commitment that only it records, are
+    taken out of the loaded data; the article then goes in again as a source of its own.
+    """
+    article = Source.objects.get(slug=ARTICLE)
+    Citation.objects.filter(source=article).delete()
+    Commitment.objects.filter(slug="health-ministry-expertise-for-local-manufacturers").delete()
+    text, title = article.text, article.title
+    article.delete()
+    return Source.objects.create(
+        slug=NEW_SOURCE, title=title, language="fr", text=text, published_on=None
+    )
+
+
+def browser_context(chromium_browser, language, phone):
+    options = {"locale": language}
+    if phone:
+        options.update(
+            viewport={"width": 375, "height": 812},
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+        )
+    else:
+        options.update(viewport={"width": 1280, "height": 900})
+    return chromium_browser.new_context(**options)
+
+
+@pytest.mark.parametrize(
+    "language, phone, labels",
+    [
+        ("en-GB", False, {"create": "Commitment", "save": "Save the record and its quote"}),
+        ("fr-FR", True, {"create": "Engagement", "save": "Enregistrer la fiche et sa citation"}),
+    ],
+    ids=["english-desktop", "french-phone"],
+)
+def test_a_sentence_selected_in_a_new_article_becomes_a_commitment_in_one_save(
+    live_server, chromium_browser, new_article, screenshot, language, phone, labels
+):
+    User.objects.create_superuser("editor", "editor@example.org", PASSWORD)
+    context = browser_context(chromium_browser, language, phone)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    policy_complaints = []
+    page.on(
+        "console",
+        lambda message: (
+            policy_complaints.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    name = f"desk-{'fr-phone' if phone else 'en-desktop'}"
+
+    # Log in and open the new article's source page.
+    source_path = new_article.get_absolute_url()
+    page.goto(f"{live_server.url}{source_path}")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(re.escape(source_path) + "$"))
+    panel = page.locator("#desk-panel")
+    assert panel.is_visible()
+    assert not page.locator("#desk-controls").is_visible(), "the controls wait for a selection"
+
+    # Select the Ministry of Health's sentence: three clicks take its paragraph.
+    page.get_by_text("Le ministère de la Santé se chargera").click(click_count=3)
+    page.locator("#desk-controls").wait_for(state="visible")
+    assert " ".join(page.locator("#desk-chosen-text").inner_text().split()) == SENTENCE
+    start = int(page.input_value("#desk-start"))
+    end = int(page.input_value("#desk-end"))
+    assert new_article.text[start:end].strip() == SENTENCE
+    box = panel.bounding_box()
+    width = page.viewport_size["width"]
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, "the panel fits the screen"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert panel.evaluate("element => element.scrollWidth <= element.clientWidth")
+    screenshot(page, f"{name}-1-selection", full_page=False)
+
+    # Create the commitment from it: the form comes prefilled with the sentence.
+    panel.get_by_role("button", name=labels["create"], exact=True).click()
+    page.wait_for_url(re.compile(r"/desk/new/commitment/\?"))
+    assert page.input_value("#id_description") == SENTENCE
+    page.fill("#id_agreement", ACCORD)
+    page.fill("#id_party", HEALTH)
+    page.select_option("#id_category", "expertise")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    screenshot(page, f"{name}-2-form")
+    page.get_by_role("button", name=labels["save"]).click()
+
+    # Back on the source page, the quote is highlighted where it was selected.
+    page.wait_for_url(re.compile(re.escape(source_path) + r"#citation-\d+$"))
+    commitment = Commitment.objects.get(description=SENTENCE)
+    citation = commitment.citations.get()
+    assert (citation.quote, citation.start, citation.end) == (SENTENCE, start, end)
+    mark = page.locator(f"mark#citation-{citation.pk}")
+    mark.wait_for(state="visible")
+    assert " ".join(mark.inner_text().split()) == SENTENCE
+    assert "is-target" in mark.get_attribute("class")
+    assert page.locator(".desk-messages").is_visible()
+    screenshot(page, f"{name}-3-quote-highlighted", full_page=False)
+
+    # The agreement's page lists the commitment, with its quote from the new article.
+    page.goto(f"{live_server.url}/agreements/{ACCORD}/")
+    entry = page.locator("h3", has_text="Le ministère de la Santé se chargera")
+    entry.wait_for(state="visible")
+    assert page.locator(f'a[href="{source_path}#citation-{citation.pk}"]').count() == 1
+    entry.scroll_into_view_if_needed()
+    screenshot(page, f"{name}-4-agreement", full_page=False)
+    assert policy_complaints == []
+    context.close()
+
+
+def test_a_selection_is_cited_for_an_existing_record_found_as_one_types(
+    live_server, chromium_browser, new_article, screenshot
+):
+    User.objects.create_superuser("editor", "editor@example.org", PASSWORD)
+    context = browser_context(chromium_browser, "en-GB", phone=False)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    source_path = new_article.get_absolute_url()
+    page.goto(f"{live_server.url}{source_path}")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(re.escape(source_path) + "$"))
+
+    # The words that name the association, selected inside a longer sentence.
+    words = "l’Association marocaine des groupes de santé (AMGS)"
+    page.evaluate(
+        """words => {
+            const walker = document.createTreeWalker(
+                document.getElementById("source-text"), NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const at = node.data.indexOf(words);
+                if (at < 0) continue;
+                const range = document.createRange();
+                range.setStart(node, at);
+                range.setEnd(node, at + words.length);
+                getSelection().removeAllRanges();
+                getSelection().addRange(range);
+                return;
+            }
+        }""",
+        words,
+    )
+    page.locator("#desk-controls").wait_for(state="visible")
+    page.fill("#desk-q", "groupes sante")
+    organisation = page.locator(
+        "#desk-found button", has_text="Organisation: Association marocaine des groupes de santé"
+    )
+    organisation.wait_for(state="visible")
+    screenshot(page, "desk-en-desktop-attach-found", full_page=False)
+    organisation.click()
+    page.wait_for_url(re.compile(re.escape(source_path) + r"#citation-\d+$"))
+    citation = Citation.objects.get(source=new_article)
+    assert citation.quote == words and citation.organisation.acronym == "AMGS"
+    assert new_article.text[citation.start : citation.end] == words
+    context.close()
