@@ -56,9 +56,11 @@ def mention(source, text, organisation=None, person=None):
     )
 
 
-def editor():
+def editor(*may_add):
+    """A user allowed to cite, and to add the kinds of record named (both, unless named)."""
     user = User.objects.create_user("editor", password="x")
-    user.user_permissions.add(Permission.objects.get(codename="add_citation"))
+    codenames = ["add_citation", *(f"add_{kind}" for kind in may_add or ("organisation", "person"))]
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
     return user
 
 
@@ -199,6 +201,16 @@ def test_004_article_does_not_propose_the_cluster_once_its_names_are_mentions():
 
 
 # The panel and the dismiss action ---------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_create_links_are_offered_only_for_the_kinds_the_editor_may_add(client):
+    source = article_source(ARTICLE_004)
+    client.force_login(editor("person"))
+    page = client.get(source.get_absolute_url()).content.decode()
+    assert 'id="proposals"' in page
+    assert "/desk/new/organisation/" not in page
+    assert page.count('class="proposal-dismiss"') == len(proposed(source))
 
 
 @pytest.mark.django_db

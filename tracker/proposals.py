@@ -532,7 +532,9 @@ def panel(source, user):
     proposals = propose(source)
     shown = proposals[:PANEL_SHOWN]
     for proposal in shown:
-        proposal["create_url"] = create_url(source, proposal)
+        # Offered only to those who may add that kind of record; dismissing is for all editors.
+        may_create = user.has_perm(f"tracker.add_{proposal['kind']}")
+        proposal["create_url"] = create_url(source, proposal) if may_create else None
     return {
         "proposals": shown,
         "not_shown": len(proposals) - len(shown),
