@@ -1,3 +1,6 @@
+"""The ASGI entry point. Deployments serve the WSGI one (`make serve`, config/wsgi.py),
+which alone sets the statement timeout of web requests."""
+
 import os
 
 from django.core.asgi import get_asgi_application

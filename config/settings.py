@@ -259,9 +259,7 @@ CACHES = {
         ),
         "LOCATION": os.environ.get("DJANGO_CACHE_LOCATION", "tracker_cache"),
     },
-    # The API throttle's counters, where pages cannot evict them and counting is atomic: a
-    # table of the database (tracker/api/throttle_store.py) unless a cache server is named
-    # (Django's Redis backend counts atomically too; its database cache does not).
+    # The API throttle's counters, apart from the pages (tracker/api/throttle_store.py says why).
     "throttle": {
         "BACKEND": os.environ.get(
             "TRACKER_THROTTLE_CACHE_BACKEND", "tracker.api.throttle_store.CounterCache"
@@ -352,9 +350,7 @@ if TRACKER_STATEMENT_TIMEOUT_MS < 0:
         f"{TRACKER_STATEMENT_TIMEOUT_MS}."
     )
 
-# Encoded API pages (list and detail, 200 only) kept in the shared cache for this many
-# seconds, and used only while the tracker's data is unchanged (tracker/data_version.py); 0
-# turns the cache off. Authentication, permissions and throttling run on every request first.
+# Seconds an API page stays in the page cache (tracker/api/cache.py explains it); 0 is off.
 TRACKER_API_CACHE_SECONDS = env_int("TRACKER_API_CACHE_SECONDS", 300)
 if TRACKER_API_CACHE_SECONDS < 0:
     raise ImproperlyConfigured(

@@ -1,3 +1,6 @@
+"""The site's addresses: the admin, the health probe, the language switch, the API under
+/api/v1/ and the staff UI; error handlers that keep the API's JSON envelope under /api/."""
+
 from django.contrib import admin
 from django.urls import include, path
 

@@ -1,3 +1,6 @@
+"""The WSGI application that gunicorn serves (`make serve`), with the statement timeout of
+web requests (tracker/timeouts.py)."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

@@ -1,3 +1,7 @@
+"""The admin where staff enter and correct records, each with its history and optimistic
+locking (concurrency.py); its lists, searches and autocompletes answer what the database
+cannot take (a null character, a date out of range) with a message, never an error page."""
+
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets

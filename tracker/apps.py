@@ -1,3 +1,6 @@
+"""The tracker's app: at start-up it connects every write to the data version
+(data_version.py) and has each `migrate` make the cache tables."""
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _

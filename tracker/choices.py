@@ -1,3 +1,6 @@
+"""The records' fixed vocabularies (kinds, statuses, roles, languages…): each value stored
+as its code, shown translated, and held by a check constraint."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 

@@ -1,9 +1,8 @@
 """One version of the tracker's data, changed by every write, kept in the shared cache.
 
-Whatever is cached from the tracker's records (the API's encoded pages, `tracker/api/cache.py`)
-is stored with the version it was built under and used only while the version is the same.
-The version lives in the shared cache, so every application server sees a write made through
-any of them; reading it is one cache get.
+The API's page cache uses a page only while the version it was built under is current
+(`tracker/api/cache.py` explains the caching). Every application server reads the version
+from the shared cache, so each sees a write made through any of them, for one cache get.
 
 Every write changes it: the `post_save` / `post_delete` receivers below cover each save and
 delete through the models (the admin, `load_articles`, `loaddata` and `restore`), and the bulk

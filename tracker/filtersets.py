@@ -1,4 +1,7 @@
-"""One FilterSet per model, shared by the web UI and the API."""
+"""One FilterSet per model, shared by the web UI and the API.
+
+Each filter has its direct test in tests/test_filters.py, which fails for a filter without one.
+"""
 
 import django_filters
 from django import forms

@@ -1,3 +1,7 @@
+"""The tracker's records: organisations, people and their positions, agreements, their
+parties and commitments, and the sources whose quotes (citations) back each fact.
+Validation is mirrored by named database constraints, and every record keeps its history."""
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models

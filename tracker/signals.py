@@ -1,3 +1,6 @@
+"""Deletions the foreign keys alone would allow but the records forbid: a party stays on an
+agreement while it has commitments in it."""
+
 from django.db.models import ProtectedError
 from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver

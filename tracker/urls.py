@@ -1,3 +1,6 @@
+"""The staff UI's addresses: the dashboard, the map, suggestions for record inputs, and a
+list and a detail page per kind of record."""
+
 from django.urls import path
 
 from . import desk, proposals, views

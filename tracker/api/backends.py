@@ -1,3 +1,6 @@
+"""The API's filter backend: each endpoint's FilterSet, strict about unknown, empty and
+repeated parameters."""
+
 import django_filters
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError

@@ -1,23 +1,28 @@
-"""The API's encoded pages, kept in the shared cache while the tracker's data is unchanged.
+"""The API's page cache: each page answered, kept as its JSON bytes while the data is unchanged.
 
-A list or detail that answered 200 is stored as its JSON bytes with the data version it was
-built under (`tracker/data_version.py`); the same request is then answered from those bytes
-until any write changes the version, or `TRACKER_API_CACHE_SECONDS` pass. Each process also
-keeps the pages it served lately (`LocalPages`), so a repeated page costs one small cache read:
-the version.
+The API's caching is explained here once; other modules point here. A list or detail that
+answered 200 is stored in the shared cache (`TRACKER_API_CACHE_ALIAS`, one for every
+application server) with the data version it was built under; the same request is then
+answered from those bytes until any write changes the version (`tracker/data_version.py` says
+how every write does, and why a page never outlives one), or `TRACKER_API_CACHE_SECONDS`
+pass. Each process also keeps the pages it served lately (`LocalPages`), so a repeated page
+costs one small cache read: the version.
 
 What a page depends on is its key: scheme and host (records' `url`s are absolute), path,
 query parameters sorted by name, each name's values in the order given (`?a=1&b=2` and
 `?b=2&a=1` are one page, as the filters read them alike; only the order of the parameters in
 its `next`/`previous` links can differ; `?party=x&party=y` and `?party=y&party=x` are two),
 the active language (some labels are translated) and the API version. A parameter that
-takes one value is refused when repeated (`filters.FilterBackend`), before anything is
-stored. Nothing in a page depends on who asks: authentication,
-permissions and throttling run on every request before the cache is read (see
-`views.ReadOnlyViewSet`), and errors are never stored.
+takes one value is refused when repeated (`backends.FilterBackend`), before anything is
+stored. Nothing in a page depends on who asks: authentication, permissions and throttling
+run on every request before the cache is read (see `views.ReadOnlyViewSet`), and errors are
+never stored.
 
 The cache stands aside inside a transaction that has written tracker data not yet committed:
 such a request must see its own writes, and must not store what might be rolled back.
+
+The throttle's request counters are not kept with the pages: they have a cache of their own
+(`throttle_store.py`), where the pages' culling cannot evict them and counting is atomic.
 """
 
 import hashlib

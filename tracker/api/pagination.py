@@ -1,3 +1,6 @@
+"""The API's pages: `page` and `page_size` (at most 200), refused when out of bounds, and a 404
+that says how many pages there are."""
+
 from django.core.paginator import InvalidPage
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError

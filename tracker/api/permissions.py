@@ -1,3 +1,6 @@
+"""Who may read the API: signed-in users and token holders, or anyone under
+`TRACKER_PUBLIC_READ`."""
+
 from django.conf import settings
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 

@@ -1,3 +1,5 @@
+"""The API's JSON, encoded by orjson."""
+
 import orjson
 from django.utils.functional import Promise
 from rest_framework.renderers import BaseRenderer

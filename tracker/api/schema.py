@@ -1,3 +1,6 @@
+"""The OpenAPI schema's view of the API: the errors every operation can answer and how the
+FilterSets' parameters are documented."""
+
 import django_filters
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension, _NoHint
 from drf_spectacular.openapi import AutoSchema

@@ -1,3 +1,6 @@
+"""The OpenAPI schema and its two documentation pages (Swagger UI, ReDoc), answering errors
+in the API's JSON envelope."""
+
 from django.utils.translation import get_language
 from drf_spectacular.views import (
     SpectacularAPIView,

@@ -1,3 +1,6 @@
+"""The API's addresses: one read-only endpoint per kind of record, the schema and its docs;
+any other address under /api/v1/ is a JSON 404."""
+
 from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 

@@ -32,10 +32,8 @@ def read_only(record, plural):
 class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     """List and detail; what the records show inside them is loaded by `load_related`.
 
-    Pages come from the shared cache when the same request was answered since the data last
-    changed (`cache.py`). The handlers below run after DRF's `initial()`, so authentication,
-    permissions and throttling have passed by the time the cache is read; a page is stored
-    only when it answered 200.
+    Pages go through the page cache (`cache.py`). The handlers below run after DRF's
+    `initial()`, so authentication, permissions and throttling pass before the cache is read.
     """
 
     cached_page = None

@@ -1,3 +1,5 @@
+"""The development tools' app, which settings add only where its extras are installed."""
+
 from django.apps import AppConfig
 
 

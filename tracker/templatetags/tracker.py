@@ -1,3 +1,6 @@
+"""The staff UI's template tags: partial dates, admin links for those allowed to edit,
+sortable headings and the overdue test."""
+
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html

@@ -1,3 +1,5 @@
+"""`manage.py backup`: the whole tracker as one JSON file (backup.py) for `restore`."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from tracker.backup import open_for_writing, write_backup

@@ -1,3 +1,5 @@
+"""`manage.py ensure_superuser`: the first superuser, its random password printed once."""
+
 import secrets
 
 from django.contrib.auth import get_user_model

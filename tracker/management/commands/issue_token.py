@@ -1,3 +1,5 @@
+"""`manage.py issue_token`: a user's API token, and read-only partner accounts."""
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction

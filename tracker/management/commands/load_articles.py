@@ -1,3 +1,5 @@
+"""`manage.py load_articles`: the article fixtures, loaded once (fixtures.py)."""
+
 from pathlib import Path
 
 from django.conf import settings

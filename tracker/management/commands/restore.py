@@ -1,3 +1,5 @@
+"""`manage.py restore`: a backup into an empty database, all or nothing (backup.py)."""
+
 from pathlib import Path
 
 from django.conf import settings

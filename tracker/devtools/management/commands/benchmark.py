@@ -1,3 +1,6 @@
+"""`manage.py benchmark`: times every face of the tracker (benchmarking.py) on the configured
+database; `--markdown` also writes the figures as the tables of BENCHMARKS.md."""
+
 import os
 import platform
 import time

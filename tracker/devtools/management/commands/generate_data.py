@@ -1,3 +1,6 @@
+"""`manage.py generate_data`: a synthetic dataset of the sizes asked for (synthetic.py), to
+try the tracker at scale."""
+
 import sys
 import time
 
