@@ -203,11 +203,28 @@ def test_004_article_does_not_propose_the_cluster_once_its_names_are_mentions():
 # The panel and the dismiss action ---------------------------------------------------------
 
 
+def panel_url(source):
+    return f"{source.get_absolute_url()}proposals/"
+
+
+@pytest.mark.django_db
+def test_the_source_page_links_the_panel_without_waiting_for_names_to_be_found(client):
+    """Loading the language model can take seconds: the source page never waits for it."""
+    source = article_source(ARTICLE_004)
+    client.force_login(editor())
+    with mock.patch.object(proposals, "find_names") as finder:
+        page = client.get(source.get_absolute_url()).content.decode()
+    finder.assert_not_called()
+    assert f'data-panel="{panel_url(source)}"' in page
+    assert f'href="{panel_url(source)}"' in page
+    assert "tracker/proposals" in page  # its script fetches the panel into place
+
+
 @pytest.mark.django_db
 def test_create_links_are_offered_only_for_the_kinds_the_editor_may_add(client):
     source = article_source(ARTICLE_004)
     client.force_login(editor("person"))
-    page = client.get(source.get_absolute_url()).content.decode()
+    page = client.get(panel_url(source)).content.decode()
     assert 'id="proposals"' in page
     assert "/desk/new/organisation/" not in page
     assert page.count('class="proposal-dismiss"') == len(proposed(source))
@@ -217,7 +234,7 @@ def test_create_links_are_offered_only_for_the_kinds_the_editor_may_add(client):
 def test_editor_sees_possibly_new_names_with_create_links_and_dismiss_buttons(client):
     source = article_source(ARTICLE_004)
     client.force_login(editor())
-    response = client.get(source.get_absolute_url())
+    response = client.get(panel_url(source))
     assert response.status_code == HTTPStatus.OK
     page = response.content.decode()
     assert 'id="proposals"' in page
@@ -236,7 +253,7 @@ def test_editor_sees_possibly_new_names_with_create_links_and_dismiss_buttons(cl
 def test_english_source_page_says_proposals_come_without_a_language_model(client):
     source = source_with(ENGLISH)
     client.force_login(editor())
-    page = client.get(source.get_absolute_url()).content.decode()
+    page = client.get(panel_url(source)).content.decode()
     assert "no language model for this text" in page
 
 
@@ -245,7 +262,8 @@ def test_reader_sees_no_proposals_and_cannot_dismiss(client):
     source = source_with(ENGLISH)
     client.force_login(User.objects.create_user("reader", password="x"))
     with mock.patch.object(proposals, "find_names") as finder:
-        page = client.get(source.get_absolute_url()).content.decode()
+        page = client.get(panel_url(source)).content.decode()
+        assert client.get(panel_url(source)).status_code == HTTPStatus.FORBIDDEN
     assert 'id="proposals"' not in page and "Dismiss" not in page
     finder.assert_not_called()
     url = f"/sources/{source.slug}/proposals/dismiss/"
@@ -266,7 +284,7 @@ def test_dismissing_a_name_removes_it_from_the_panel(client):
     dismissed = DismissedProposal.objects.get()
     assert (dismissed.source, dismissed.name) == (source, "fondation cheikh khalifa")
     assert dismissed.dismissed_by.username == "editor"
-    page = client.get(source.get_absolute_url()).content.decode()
+    page = client.get(panel_url(source)).content.decode()
     assert 'value="Ryad Mezzour"' in page
     assert 'value="Fondation Cheikh Khalifa"' not in page
     # Dismissing it again changes nothing.
@@ -311,6 +329,6 @@ def test_a_long_page_lists_its_first_proposals_and_says_how_many_more(client, se
     text = " ".join(f"The Fondation Numero{index} Alpha helps." for index in range(105))
     source = source_with(text)
     client.force_login(editor())
-    page = client.get(source.get_absolute_url()).content.decode()
+    page = client.get(panel_url(source)).content.decode()
     assert page.count('class="proposal"') == proposals.PANEL_SHOWN
     assert "5 more names are not shown" in page

@@ -24,7 +24,7 @@ from django import forms
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.cache import cache
 from django.http import HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -556,6 +556,21 @@ class DismissForm(forms.Form):
                 % {"limit": DISMISSED_NAME_LENGTH}
             )
         return name
+
+
+class ProposalsView(PermissionRequiredMixin, View):
+    """The "possibly new" panel of one source, on a page of its own.
+
+    Finding names can take seconds the first time a process loads the language model, so the
+    source page never waits for it: it links here, and its script puts this panel in place.
+    """
+
+    permission_required = PERMISSION
+    raise_exception = True
+
+    def get(self, request, slug):
+        source = get_object_or_404(Source, slug=slug)
+        return render(request, "tracker/source_proposals.html", {"source": source})
 
 
 class DismissView(PermissionRequiredMixin, View):

@@ -26,6 +26,11 @@ urlpatterns = [
     path("sources/", views.SourceListView.as_view(), name="source-list"),
     path("sources/<slug:slug>/", views.SourceDetailView.as_view(), name="source-detail"),
     path(
+        "sources/<slug:slug>/proposals/",
+        proposals.ProposalsView.as_view(),
+        name="source-proposals",
+    ),
+    path(
         "sources/<slug:slug>/proposals/dismiss/",
         proposals.DismissView.as_view(),
         name="proposal-dismiss",

@@ -1,6 +1,7 @@
 """The reading desk in a real browser: a new article's sentence becomes a commitment."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -21,18 +22,28 @@ SENTENCE = (
 )
 
 
+SAVED_PAGE = Path(__file__).resolve().parents[1] / "pages" / "004_maroc_dispositifs_medicaux.html"
+
+
 @pytest.fixture
-def new_article(article_data):
-    """The tracker with the records the articles name, and the 004 article come in as new.
+def article_taken_out(article_data):
+    """The tracker with the records the articles name, without the 004 article.
 
     The article's source, and the Ministry of Health's commitment that only it records, are
-    taken out of the loaded data; the article then goes in again as a source of its own.
+    taken out of the loaded data, so that the article can come in as a new source.
     """
     article = Source.objects.get(slug=ARTICLE)
     Citation.objects.filter(source=article).delete()
     Commitment.objects.filter(slug="health-ministry-expertise-for-local-manufacturers").delete()
     text, title = article.text, article.title
     article.delete()
+    return text, title
+
+
+@pytest.fixture
+def new_article(article_taken_out):
+    """The 004 article back in as a source of its own, with the text the seed gives."""
+    text, title = article_taken_out
     return Source.objects.create(
         slug=NEW_SOURCE, title=title, language="fr", text=text, published_on=None
     )
@@ -61,7 +72,7 @@ def browser_context(chromium_browser, language, phone):
     ids=["english-desktop", "french-phone"],
 )
 def test_a_sentence_selected_in_a_new_article_becomes_a_commitment_in_one_save(
-    live_server, chromium_browser, new_article, screenshot, language, phone, labels
+    live_server, chromium_browser, article_taken_out, screenshot, language, phone, labels
 ):
     User.objects.create_superuser("editor", "editor@example.org", PASSWORD)
     context = browser_context(chromium_browser, language, phone)
@@ -78,19 +89,33 @@ def test_a_sentence_selected_in_a_new_article_becomes_a_commitment_in_one_save(
     )
     name = f"desk-{'fr-phone' if phone else 'en-desktop'}"
 
-    # Log in and open the new article's source page.
-    source_path = new_article.get_absolute_url()
-    page.goto(f"{live_server.url}{source_path}")
+    # Log in to the admin and add the article from its saved web page.
+    page.goto(f"{live_server.url}/admin/tracker/source/add-from/")
     page.fill("#id_username", "editor")
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
+    page.wait_for_url(re.compile(r"/add-from/$"))
+    page.set_input_files("#id_file", str(SAVED_PAGE))
+    screenshot(page, f"{name}-0-add-source")
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(r"/admin/tracker/source/\d+/change/$"))
+    new_article = Source.objects.get(text__contains="Le ministère de la Santé se chargera")
+    assert "Partager" not in new_article.text, "the page's furniture is left out"
+
+    # Its page in the UI shows the organisations it mentions.
+    source_path = new_article.get_absolute_url()
+    page.goto(f"{live_server.url}{source_path}")
     page.wait_for_url(re.compile(re.escape(source_path) + "$"))
+    # Names the tracker does not know yet arrive in their panel once found.
+    page.locator("#proposals .proposal-list").wait_for(state="attached", timeout=90_000)
     panel = page.locator("#desk-panel")
     assert panel.is_visible()
     assert not page.locator("#desk-controls").is_visible(), "the controls wait for a selection"
 
     # Select the Ministry of Health's sentence: three clicks take its paragraph.
-    page.get_by_text("Le ministère de la Santé se chargera").click(click_count=3)
+    page.locator("#source-text").get_by_text("Le ministère de la Santé se chargera").click(
+        click_count=3
+    )
     page.locator("#desk-controls").wait_for(state="visible")
     assert " ".join(page.locator("#desk-chosen-text").inner_text().split()) == SENTENCE
     start = int(page.input_value("#desk-start"))
