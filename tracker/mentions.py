@@ -20,10 +20,12 @@ Mentions are derived data, stored in `Mention` and kept current:
   `suspended()` so that no per-record work is done on the way.
 """
 
+import re
 import threading
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick
 from django.db import transaction
@@ -41,8 +43,7 @@ ORGANISATION = "organisation"
 PERSON = "person"
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A record a name belongs to."""
 
     kind: str  # ORGANISATION or PERSON
@@ -81,6 +82,20 @@ def _fold_char(char):
     return piece
 
 
+def fold_name(name):
+    """`text.fold(name)`, faster: a name is folded for each of tens of thousands of records
+    each time the matcher is built. Printable ASCII only needs its case folded."""
+    collapsed = " ".join(name.translate(_TYPOGRAPHIC).split())
+    if collapsed.isascii():
+        return collapsed.lower()
+    return "".join(map(_fold_char, collapsed))
+
+
+# Printable ASCII (folded by lowering its case, one character for one), whitespace (one
+# space for the run), and any other character (folded on its own, see `_fold_char`).
+_SEGMENTS = re.compile(r"([!-~]+)|(\s+)|(.)", re.DOTALL)
+
+
 def fold_with_offsets(text):
     """`text` folded as `text.fold` folds it (without stripping its ends), with, for each
     folded character, the (start, end) of the original characters it stands for.
@@ -89,25 +104,26 @@ def fold_with_offsets(text):
     gives nothing (it belongs to the character before it), a run of whitespace gives one space.
     """
     chars, starts, ends = [], [], []
-    in_space = False
-    for index, char in enumerate(text):
-        if char.translate(_TYPOGRAPHIC).isspace():
-            if not in_space:
-                chars.append(" ")
-                starts.append(index)
-                ends.append(index + 1)
-            in_space = True
-            continue
-        in_space = False
-        piece = _fold_char(char)
-        if not piece:
-            if ends:
-                ends[-1] = index + 1
-            continue
-        for folded in piece:
-            chars.append(folded)
+    for match in _SEGMENTS.finditer(text):
+        plain, space, other = match.groups()
+        index = match.start()
+        if plain:
+            chars.append(plain.translate(_TYPOGRAPHIC).lower())
+            starts.extend(range(index, index + len(plain)))
+            ends.extend(range(index + 1, index + len(plain) + 1))
+        elif space:
+            chars.append(" ")
             starts.append(index)
             ends.append(index + 1)
+        else:
+            piece = _fold_char(other)
+            if not piece:
+                if ends:
+                    ends[-1] = index + 1
+                continue
+            chars.append(piece)
+            starts.extend([index] * len(piece))
+            ends.extend([index + 1] * len(piece))
     return "".join(chars), starts, ends
 
 
@@ -125,13 +141,15 @@ class Matcher:
         """`names`: (name as written, Candidate) pairs; names fold to the automaton's keys."""
         groups = {}
         for name, candidate in names:
-            folded = fold(name)
+            folded = fold_name(name)
             if len(folded) < MIN_NAME_LENGTH:
                 continue
             groups.setdefault(folded, {})[(candidate.kind, candidate.pk)] = candidate
         self.automaton = ahocorasick.Automaton()
         for folded, records in groups.items():
-            ordered = tuple(sorted(records.values(), key=lambda c: (c.kind, c.name, c.pk)))
+            ordered = tuple(records.values())
+            if len(ordered) > 1:
+                ordered = tuple(sorted(ordered, key=lambda c: (c.kind, c.name, c.pk)))
             self.automaton.add_word(
                 folded, (len(folded), ordered, _is_word(folded[0]), _is_word(folded[-1]))
             )
@@ -317,26 +335,24 @@ def refresh_all(sources=None):
     return scanned
 
 
-def sources_that_can_mention(kind, pk, names):
-    """The sources whose mentions a change to the names `names` of record (`kind`, `pk`) can
-    change: those whose folded text contains one of the names, and those that mention the
-    record now (a name removed leaves them, or gives a shorter name its place)."""
-    from .models import Mention, Source
+def sources_that_can_mention(names):
+    """The sources whose mentions a change to `names` can change: those whose folded text
+    contains one of them. A name that comes, goes or changes changes nothing elsewhere; the
+    old name of a change is among `names`, so the sources where it was found are looked at
+    again (where it gave way, a shorter or an overlapping name may now be found)."""
+    from .models import Source
 
-    condition = Q(pk__in=Mention.objects.filter(**{f"{kind}_id": pk}).values("source_id"))
+    condition = Q()
     for folded in {fold(name) for name in names if name}:
         if len(folded) >= MIN_NAME_LENGTH:
             condition |= Q(search_text__contains=folded)
+    if not condition:
+        return Source.objects.none()
     return Source.objects.filter(condition)
 
 
-def refresh_sources(sources, source_ids=()):
-    """Recompute the mentions of `sources` (a queryset) and of `source_ids`; returns how many
-    sources were scanned."""
-    from .models import Source
-
-    if source_ids:
-        sources = Source.objects.filter(Q(pk__in=sources.values("pk")) | Q(pk__in=source_ids))
+def refresh_sources(sources):
+    """Recompute the mentions of `sources` (a queryset); returns how many were scanned."""
     scanned = 0
     for source in sources.only("pk", "text").order_by("pk").iterator(chunk_size=BATCH_SIZE):
         refresh_mentions(source)
@@ -399,7 +415,7 @@ def organisation_saved(sender, instance, created, raw=False, **kwargs):
         return
     names_changed()
     names |= {before.get("name"), before.get("acronym")}
-    refresh_sources(sources_that_can_mention(ORGANISATION, instance.pk, names))
+    refresh_sources(sources_that_can_mention(names))
 
 
 def other_name_about_to_save(sender, instance, raw=False, **kwargs):
@@ -418,16 +434,7 @@ def other_name_saved(sender, instance, created, raw=False, **kwargs):
     ):
         return
     names_changed()
-    sources = sources_that_can_mention(ORGANISATION, instance.organisation_id, [instance.name])
-    if before and before["organisation_id"] != instance.organisation_id:
-        sources |= sources_that_can_mention(
-            ORGANISATION, before["organisation_id"], [before["name"]]
-        )
-    elif before:
-        sources |= sources_that_can_mention(
-            ORGANISATION, instance.organisation_id, [before["name"]]
-        )
-    refresh_sources(sources)
+    refresh_sources(sources_that_can_mention({instance.name, before.get("name")}))
 
 
 def person_about_to_save(sender, instance, raw=False, **kwargs):
@@ -442,23 +449,19 @@ def person_saved(sender, instance, created, raw=False, **kwargs):
     if not created and before and before["name"] == instance.name:
         return
     names_changed()
-    refresh_sources(
-        sources_that_can_mention(PERSON, instance.pk, {instance.name, before.get("name")})
-    )
+    refresh_sources(sources_that_can_mention({instance.name, before.get("name")}))
 
 
 def _record_names(instance):
-    from .models import Organisation, OrganisationName
+    from .models import Organisation
 
     if isinstance(instance, Organisation):
-        return (
-            ORGANISATION,
-            instance.pk,
-            [instance.name, instance.acronym, *instance.other_names.values_list("name", flat=True)],
-        )
-    if isinstance(instance, OrganisationName):
-        return ORGANISATION, instance.organisation_id, [instance.name]
-    return PERSON, instance.pk, [instance.name]
+        return [
+            instance.name,
+            instance.acronym,
+            *instance.other_names.values_list("name", flat=True),
+        ]
+    return [instance.name]  # a person, or one other name
 
 
 def record_about_to_go(sender, instance, **kwargs):
@@ -466,9 +469,8 @@ def record_about_to_go(sender, instance, **kwargs):
     again once it is gone."""
     if is_suspended():
         return
-    kind, pk, names = _record_names(instance)
     instance._mentioning_sources = list(
-        sources_that_can_mention(kind, pk, names).values_list("pk", flat=True)
+        sources_that_can_mention(_record_names(instance)).values_list("pk", flat=True)
     )
 
 

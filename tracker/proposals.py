@@ -1,0 +1,2 @@
+def propose(source):
+    return []
