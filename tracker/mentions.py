@@ -20,6 +20,7 @@ Mentions are derived data, stored in `Mention` and kept current:
   `suspended()` so that no per-record work is done on the way.
 """
 
+import logging
 import re
 import threading
 import unicodedata
@@ -38,6 +39,8 @@ from .text import _LIGATURES, _TYPOGRAPHIC, fold
 # Shorter folded names (a one-letter acronym) would be found in every other sentence.
 MIN_NAME_LENGTH = 2
 BATCH_SIZE = 2000
+
+logger = logging.getLogger(__name__)
 
 ORGANISATION = "organisation"
 PERSON = "person"
@@ -236,7 +239,11 @@ def matcher():
     name changes are what they were when it was built. The version is read before the names,
     so a write committed meanwhile can only make it look older than it is.
     """
-    version = data_version.current()
+    try:
+        version = data_version.current()
+    except Exception:  # any cache backend's failure: names are read afresh, not kept
+        logger.warning("The data version cannot be read; the matcher is built for this use only.")
+        return Matcher.from_database()
     pending = data_version.pending_change()
     cached = getattr(_state, "cached", None)
     if (
