@@ -318,7 +318,8 @@ def refresh_mentions(source, found=None):
 
 
 def refresh_all(sources=None):
-    """Recompute the mentions of `sources` (a queryset; every source by default), in bulk.
+    """Recompute the mentions of `sources` (a queryset; every source by default), in bulk,
+    with a matcher built for the purpose.
 
     For the writers that bypass signals: the generator, `restore`. Returns how many sources
     were scanned.
@@ -326,7 +327,10 @@ def refresh_all(sources=None):
     from .models import Mention, Source
 
     queryset = Source.objects.all() if sources is None else sources
-    current = matcher()
+    # Built afresh: the writers that call this have just changed names in bulk, and the data
+    # version (a cache read, which a broken cache would make fail inside their transaction)
+    # has nothing to offer them.
+    current = Matcher.from_database()
     scanned = 0
     with transaction.atomic():
         ids = list(queryset.values_list("pk", flat=True))
