@@ -14,6 +14,7 @@ from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -242,7 +243,9 @@ class SourceAdmin(TrackerAdmin):
             {"fields": ["published_on", "published_on_precision", "page_dated_on"]},
         ),
         (None, {"fields": ["text", "seed_file", "notes"]}),
+        (_("Names found in the text"), {"fields": ["names_found"]}),
     ]
+    readonly_fields = ["names_found"]
 
     change_list_template = "admin/tracker/source/change_list.html"
 
@@ -284,6 +287,39 @@ class SourceAdmin(TrackerAdmin):
             "media": self.media + form.media,
         }
         return TemplateResponse(request, "admin/tracker/source/add_from.html", context)
+
+    @admin.display(description=_("known organisations and people"))
+    def names_found(self, source):
+        """The source's mentions, read-only (found by the tracker, tracker/mentions.py): one
+        query, each record once with where its names occur."""
+        if source.pk is None:
+            return _("Found when the source is saved.")
+        records = {}
+        for mention in source.mentions.select_related("organisation", "person"):
+            record = mention.record
+            entry = records.setdefault((type(record), record.pk), [record, [], False])
+            entry[1].append(f"{mention.text} ({mention.start}–{mention.end})")
+            entry[2] = entry[2] or mention.ambiguous
+        if not records:
+            return _("None.")
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a>{}: {}</li>',
+                (
+                    (
+                        reverse(
+                            f"admin:tracker_{record._meta.model_name}_change", args=[record.pk]
+                        ),
+                        record,
+                        _(" (ambiguous)") if ambiguous else "",
+                        ", ".join(places),
+                    )
+                    for record, places, ambiguous in records.values()
+                ),
+            ),
+        )
 
     @admin.display(description=_("published"), ordering="published_on")
     def published(self, source):

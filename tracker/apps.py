@@ -11,9 +11,10 @@ class TrackerConfig(AppConfig):
     verbose_name = _("Stakeholder tracker")
 
     def ready(self):
-        from . import data_version, signals  # noqa: F401
+        from . import data_version, mentions, signals  # noqa: F401
 
         data_version.connect()
+        mentions.connect()
         post_migrate.connect(
             data_version.create_cache_tables,
             sender=self,

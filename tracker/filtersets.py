@@ -74,6 +74,13 @@ class OrganisationFilterSet(SearchFilterSet):
         method="filter_related_to",
         label=_("Related to organisation"),
     )
+    mentioned_in = django_filters.ModelChoiceFilter(
+        queryset=Source.objects.all(),
+        to_field_name="slug",
+        method="filter_mentioned_in",
+        label=_("Named in source"),
+        help_text=_("Organisations whose name, acronym or other name the source's text uses."),
+    )
     ordering = django_filters.OrderingFilter(
         fields=(("name", "name"), ("acronym", "acronym"), ("kind", "kind")),
         field_labels={"name": _("Name"), "acronym": _("Acronym"), "kind": _("Kind")},
@@ -82,13 +89,16 @@ class OrganisationFilterSet(SearchFilterSet):
 
     class Meta:
         model = Organisation
-        fields = ["q", "kind", "country", "party_to", "related_to"]
+        fields = ["q", "kind", "country", "party_to", "related_to", "mentioned_in"]
 
     def filter_party_to(self, queryset, name, agreement):
         return queryset.party_to(agreement)
 
     def filter_related_to(self, queryset, name, organisation):
         return queryset.related_to(organisation)
+
+    def filter_mentioned_in(self, queryset, name, source):
+        return queryset.mentioned_in(source)
 
 
 class PersonFilterSet(SearchFilterSet):
@@ -99,13 +109,23 @@ class PersonFilterSet(SearchFilterSet):
         distinct=True,
         label=_("Organisation"),
     )
+    mentioned_in = django_filters.ModelChoiceFilter(
+        queryset=Source.objects.all(),
+        to_field_name="slug",
+        method="filter_mentioned_in",
+        label=_("Named in source"),
+        help_text=_("People whose name the source's text uses."),
+    )
     ordering = django_filters.OrderingFilter(
         fields=(("name", "name"),), field_labels={"name": _("Name")}, label=_("Sort by")
     )
 
     class Meta:
         model = Person
-        fields = ["q", "organisation"]
+        fields = ["q", "organisation", "mentioned_in"]
+
+    def filter_mentioned_in(self, queryset, name, source):
+        return queryset.mentioned_in(source)
 
 
 class AgreementFilterSet(SearchFilterSet):

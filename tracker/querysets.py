@@ -113,7 +113,49 @@ def _model(name):
     return apps.get_model("tracker", name)
 
 
+# What a source says about a record, directly or through a record that belongs to it.
+CITED_ABOUT = {
+    "organisation": (
+        "organisation",
+        "organisation_link__from_organisation",
+        "organisation_link__to_organisation",
+        "position__organisation",
+        "agreement_party__organisation",
+        "commitment__party",
+    ),
+    "person": ("person", "position__person", "agreement_party__signed_by"),
+}
+
+
+class MentionedQuerySet(models.QuerySet):
+    """Records (organisations or people) named in a source's text (tracker/mentions.py)."""
+
+    def mentioned_in(self, source):
+        return self.filter(
+            Exists(
+                _model("Mention").objects.filter(
+                    source=source, **{self.model._meta.model_name: OuterRef("pk")}
+                )
+            )
+        )
+
+
 class SourceQuerySet(SlugQuerySet, SearchQuerySet):
+    def mentioning(self, record):
+        """The sources that name `record` (an organisation or a person), each with
+        `mention_count` and `cites_it`: whether it backs anything about the record yet."""
+        kind = record._meta.model_name
+        about = Q()
+        for path in CITED_ABOUT[kind]:
+            about |= Q(**{path: record})
+        mentions = _model("Mention").objects.filter(source=OuterRef("pk"), **{kind: record})
+        return self.filter(Exists(mentions)).annotate(
+            mention_count=Subquery(
+                mentions.order_by().values("source").annotate(total=Count("pk")).values("total")
+            ),
+            cites_it=Exists(_model("Citation").objects.filter(about, source=OuterRef("pk"))),
+        )
+
     def with_citation_count(self):
         """Each source with `citation_count`, how many quotes the tracker takes from it.
 
@@ -131,7 +173,7 @@ class SourceQuerySet(SlugQuerySet, SearchQuerySet):
         )
 
 
-class OrganisationQuerySet(SlugQuerySet, SearchQuerySet):
+class OrganisationQuerySet(SlugQuerySet, SearchQuerySet, MentionedQuerySet):
     def party_to(self, agreement):
         return self.filter(
             Exists(
@@ -194,7 +236,7 @@ class OrganisationLinkQuerySet(SearchQuerySet):
         return self.filter(ended_on__isnull=True)
 
 
-class PersonQuerySet(SlugQuerySet, SearchQuerySet):
+class PersonQuerySet(SlugQuerySet, SearchQuerySet, MentionedQuerySet):
     def with_related(self):
         return self.prefetch_related(
             Prefetch(

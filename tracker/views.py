@@ -29,7 +29,7 @@ from .filtersets import (
     SourceFilterSet,
 )
 from .forms import SUGGESTED_MODELS, prepare_filter_form
-from .highlight import highlight
+from .highlight import ambiguous_names, group_mentions, highlight, mentioned_records
 from .models import (
     Agreement,
     AgreementParty,
@@ -298,7 +298,19 @@ class OrganisationDetailView(RecordDetailView):
             graph=neighbourhood,
             drawing=graph.layout(neighbourhood),
         )
+        context.update(mentioned_in(organisation, self.shown))
         return context
+
+
+def mentioned_in(record, shown):
+    """The sources that name `record`, newest first, those that cite nothing about it yet
+    flagged (`cites_it` false): that is where the work is."""
+    sources = (
+        Source.objects.mentioning(record)
+        .defer("text", "search_text")
+        .order_by("-published_on", "title")
+    )
+    return {"mentioned_in": sources[:shown], "mentioned_in_count": sources.count()}
 
 
 class PersonDetailView(RecordDetailView):
@@ -311,6 +323,7 @@ class PersonDetailView(RecordDetailView):
         context["signatures"] = AgreementParty.objects.filter(signed_by=self.object).select_related(
             "agreement", "organisation"
         )
+        context.update(mentioned_in(self.object, OrganisationDetailView.shown))
         return context
 
 
@@ -350,11 +363,17 @@ class SourceDetailView(RecordDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        highlighted = highlight(self.object.text, self.object.citations.all(), citation_record)
+        mentioned = group_mentions(self.object.mentions.select_related("organisation", "person"))
+        highlighted = highlight(
+            self.object.text, self.object.citations.all(), citation_record, mentioned
+        )
         for item in highlighted.citations:
             item.record_url, item.record_label = citation_record(item.citation)
         context["highlighted"] = highlighted
         context["desk"] = desk_context(self.request, self.object)
+        context["mentioned"] = mentioned
+        context["mentioned_records"] = mentioned_records(mentioned)
+        context["ambiguous_names"] = ambiguous_names(mentioned, self.object.text)
         return context
 
 

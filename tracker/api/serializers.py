@@ -8,7 +8,8 @@ new field is one line here (and a migration if the model gains a column).
 does not declare, so an answer and its documentation cannot drift apart.
 """
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Case, F, Prefetch, Value, When, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from rest_framework import serializers
 
 from ..choices import (
@@ -28,6 +29,7 @@ from ..models import (
     AgreementParty,
     Citation,
     Commitment,
+    Mention,
     Organisation,
     OrganisationLink,
     OrganisationName,
@@ -38,6 +40,7 @@ from ..models import (
 from .shapes import (
     Citations,
     Column,
+    Computed,
     Custom,
     Date,
     Derived,
@@ -351,6 +354,42 @@ def load_quotes(sources):
     )
 
 
+MENTION = Shape(
+    "Mention",
+    Mention,
+    Computed(
+        "kind",
+        serializers.ChoiceField(
+            choices=[("organisation", "organisation"), ("person", "person")],
+            help_text="What kind of record the name belongs to.",
+        ),
+        Case(When(organisation__isnull=False, then=Value("organisation")), default=Value("person")),
+    ),
+    Computed(
+        "slug",
+        serializers.SlugField(help_text="The record's slug."),
+        Coalesce(F("organisation__slug"), F("person__slug")),
+    ),
+    Computed(
+        "name",
+        serializers.CharField(help_text="The record's name."),
+        Coalesce(F("organisation__name"), F("person__name")),
+    ),
+    text("text", "The name as the source writes it."),
+    Column(
+        "start",
+        serializers.IntegerField(help_text="Where it starts: a character offset into `text`."),
+    ),
+    Column("end", serializers.IntegerField(help_text="Where it ends (exclusive).")),
+    Column(
+        "ambiguous",
+        serializers.BooleanField(
+            help_text="The name belongs to several records: one mention for each, none chosen."
+        ),
+    ),
+)
+
+
 SOURCE_DETAIL = SOURCE.extend(
     "SourceDetail",
     text("text", "The full text of the source."),
@@ -361,6 +400,13 @@ SOURCE_DETAIL = SOURCE.extend(
         QuoteSerializer(many=True, help_text="Every quote taken from it and what it backs."),
         quotes,
         load=load_quotes,
+    ),
+    Many(
+        "mentions",
+        MENTION,
+        Rows(Mention, "source", order=("start", "end", "id")),
+        help_text="Every known organisation and person the text names, in order, found by the "
+        "tracker (not typed): a name several records share gives one ambiguous mention each.",
     ),
 )
 

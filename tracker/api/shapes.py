@@ -153,6 +153,25 @@ class Given(Field):
         return access(self.name)
 
 
+class Computed(Field):
+    """A value the database computes for each nested row (`expression`: a query expression
+    over the row's table and its relations)."""
+
+    def __init__(self, name, schema_field, expression):
+        self.name = name
+        self.schema = schema_field
+        self.query_expression = expression
+
+    def schema_field(self):
+        return self.schema
+
+    def row_values(self, source):
+        return (), {self.name: self.query_expression}
+
+    def expression(self, access, compiler):
+        return access(self.name)
+
+
 class Date(Column):
     """A date column, as ISO 8601 (null when unknown)."""
 

@@ -667,9 +667,19 @@ class Generator:
             self.make_citations()
             self.write_sources()
             self.insert(models.Citation, self.citations, "citations")
-            # bulk_create sends no signals: what is cached from the data before must go.
+            # bulk_create sends no signals: the names each source mentions are found here,
+            # and what is cached from the data before must go.
+            self.counts[models.Mention._meta.verbose_name_plural] = self.find_mentions()
             changed_on_commit()
         return self.counts
+
+    def find_mentions(self):
+        """Store the mentions of every source (names new here may occur in older ones too)."""
+        from tracker import mentions
+
+        mentions.names_changed()
+        mentions.refresh_all()
+        return models.Mention.objects.count()
 
     def day_between(self, first, last):
         return first + datetime.timedelta(days=self.rng.randrange((last - first).days + 1))
@@ -1387,6 +1397,7 @@ def tracker_row_counts():
 def delete_tracker_data():
     """Delete every tracker record and its history, fast (plain DELETEs, children first)."""
     ordered = [
+        models.Mention,
         models.Citation,
         models.Commitment,
         models.AgreementParty,
