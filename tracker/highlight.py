@@ -218,8 +218,8 @@ def highlight(text, citations, link_for, mentions=()):
 
 
 def _mention_mark(span, chunk):
-    """A known name: linked to its record, or, when several records share it, naming them
-    all and linking to none."""
+    """A known name, with its record's kind and name (or, when several records share it,
+    all of them) in its title."""
     kinds = " ".join(record._meta.model_name for record in span.records)
     slugs = " ".join(record.slug for record in span.records)
     if span.ambiguous:
@@ -233,13 +233,14 @@ def _mention_mark(span, chunk):
             title,
             chunk,
         )
+    # Not a link: a selection for the reading desk must be able to start on a name, and a
+    # drag that starts on a link drags the link. The list beside the text links each record.
     (record,) = span.records
     return format_html(
-        '<mark class="mention" data-kind="{}" data-slug="{}" title="{}"><a href="{}">{}</a></mark>',
+        '<mark class="mention" data-kind="{}" data-slug="{}" title="{}">{}</mark>',
         kinds,
         slugs,
         f"{capfirst(record._meta.verbose_name)}: {record}",
-        record.get_absolute_url(),
         chunk,
     )
 
