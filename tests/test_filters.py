@@ -179,6 +179,14 @@ def test_organisations_ordering_by_name_acronym_and_kind():
 # People ---------------------------------------------------------------------------------
 
 
+@covers(OrganisationFilterSet, "mentioned_in")
+def test_organisations_mentioned_in_keeps_those_the_source_names_by_any_name():
+    cluster = factories.OrganisationFactory(name="Cluster médical", acronym="CM")
+    factories.OrganisationFactory(name="Ministère de la Santé")
+    source = factories.SourceFactory(text="Le CM réunit plus de 40 membres.")
+    assert rows(OrganisationFilterSet, mentioned_in=source.slug) == [cluster]
+
+
 @covers(PersonFilterSet, "q")
 def test_people_q_ignores_case():
     mounir = factories.PersonFactory(name="Mounir Idder")
@@ -194,6 +202,14 @@ def test_people_organisation_lists_each_member_once():
     factories.PositionFactory(person=member, organisation=cluster, title="Founder")
     factories.PositionFactory(person=factories.PersonFactory())
     assert rows(PersonFilterSet, organisation=cluster.slug) == [member]
+
+
+@covers(PersonFilterSet, "mentioned_in")
+def test_people_mentioned_in_keeps_those_the_source_names():
+    named = factories.PersonFactory(name="Mounir Idder")
+    factories.PersonFactory(name="Ryad Mezzour")
+    source = factories.SourceFactory(text="Selon Mounir Idder, le cluster grandit.")
+    assert rows(PersonFilterSet, mentioned_in=source.slug) == [named]
 
 
 @covers(PersonFilterSet, "ordering")
@@ -434,6 +450,8 @@ INVALID_INPUT = [
     (OrganisationFilterSet, "related_to", "nobody", NO_SUCH_RECORD),
     (OrganisationFilterSet, "ordering", "price", "price " + NOT_A_CHOICE),
     (PersonFilterSet, "organisation", "nobody", NO_SUCH_RECORD),
+    (PersonFilterSet, "mentioned_in", "no-such-source", NO_SUCH_RECORD),
+    (OrganisationFilterSet, "mentioned_in", "no-such-source", NO_SUCH_RECORD),
     (PersonFilterSet, "ordering", "age", "age " + NOT_A_CHOICE),
     (AgreementFilterSet, "party", "no-such-organisation", "no-such-organisation " + NOT_A_CHOICE),
     (AgreementFilterSet, "kind", "treaty", "treaty " + NOT_A_CHOICE),
