@@ -578,3 +578,17 @@ def test_admin_add_from_needs_the_add_permission(client):
     changelist = client.get(reverse("admin:tracker_source_changelist")).content.decode()
     assert reverse(ADD_FROM) not in changelist
     assert not Source.objects.exists()
+
+
+def test_a_generated_source_is_found_again_when_added(db):
+    """The generator writes sources in bulk, without signals: it fingerprints them itself."""
+    from tracker.devtools.synthetic import Generator, Sizes
+
+    Generator(
+        Sizes(organisations=10, people=5, agreements=4, commitments=8, citations=10, sources=3)
+    ).run()
+    generated = Source.objects.order_by("pk").last()
+    with pytest.raises(DuplicateSource, match="same text") as duplicate:
+        ingest.add_source(text=generated.text)
+    assert duplicate.value.source == generated
+    assert Source.objects.count() == 3

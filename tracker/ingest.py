@@ -484,6 +484,26 @@ def refresh_fingerprints(source, fingerprint_model=SourceFingerprint):
     )
 
 
+def fingerprint_all(batch_size=500):
+    """Fingerprints of every source made afresh, in bulk: for writers that send no signals
+    (the generator). Returns how many were written."""
+    written = 0
+    with transaction.atomic():
+        SourceFingerprint.objects.all().delete()
+        sources = Source.objects.only("pk", "text", "url").order_by("pk")
+        batch = []
+        for source in sources.iterator(chunk_size=batch_size):
+            batch.extend(
+                SourceFingerprint(source_id=source.pk, kind=kind, value=value)
+                for kind, value in fingerprint_values(source.text, source.url)
+            )
+            if len(batch) >= batch_size * 10:
+                written += len(SourceFingerprint.objects.bulk_create(batch))
+                batch = []
+        written += len(SourceFingerprint.objects.bulk_create(batch))
+    return written
+
+
 def find_duplicate(text="", url=""):
     """The source already holding this address or this (nearly) same text, with why; or None."""
     key = address_key(url)

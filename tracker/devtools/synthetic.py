@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from faker import Faker
 
-from tracker import models
+from tracker import ingest, models
 from tracker.choices import (
     AgreementKind,
     AgreementStatus,
@@ -670,6 +670,11 @@ class Generator:
             # bulk_create sends no signals: the names each source mentions are found here,
             # and what is cached from the data before must go.
             self.counts[models.Mention._meta.verbose_name_plural] = self.find_mentions()
+            # ...and so is each source's fingerprint, by which a source added later is
+            # recognised as one already there.
+            self.counts[models.SourceFingerprint._meta.verbose_name_plural] = (
+                ingest.fingerprint_all()
+            )
             changed_on_commit()
         return self.counts
 
