@@ -57,6 +57,17 @@ class SearchFilterSet(django_filters.FilterSet):
         return queryset.search(value)
 
 
+def mentioned_in_filter(help_text):
+    """Records a source names (tracker/mentions.py), chosen by the source's slug."""
+    return django_filters.ModelChoiceFilter(
+        queryset=Source.objects.all(),
+        to_field_name="slug",
+        method=lambda queryset, name, source: queryset.mentioned_in(source),
+        label=_("Named in source"),
+        help_text=help_text,
+    )
+
+
 class OrganisationFilterSet(SearchFilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=OrganisationKind.choices, label=_("Kind"))
     country = django_filters.CharFilter(
@@ -74,12 +85,8 @@ class OrganisationFilterSet(SearchFilterSet):
         method="filter_related_to",
         label=_("Related to organisation"),
     )
-    mentioned_in = django_filters.ModelChoiceFilter(
-        queryset=Source.objects.all(),
-        to_field_name="slug",
-        method="filter_mentioned_in",
-        label=_("Named in source"),
-        help_text=_("Organisations whose name, acronym or other name the source's text uses."),
+    mentioned_in = mentioned_in_filter(
+        _("Organisations whose name, acronym or other name the source's text uses.")
     )
     ordering = django_filters.OrderingFilter(
         fields=(("name", "name"), ("acronym", "acronym"), ("kind", "kind")),
@@ -97,9 +104,6 @@ class OrganisationFilterSet(SearchFilterSet):
     def filter_related_to(self, queryset, name, organisation):
         return queryset.related_to(organisation)
 
-    def filter_mentioned_in(self, queryset, name, source):
-        return queryset.mentioned_in(source)
-
 
 class PersonFilterSet(SearchFilterSet):
     organisation = django_filters.ModelChoiceFilter(
@@ -109,13 +113,7 @@ class PersonFilterSet(SearchFilterSet):
         distinct=True,
         label=_("Organisation"),
     )
-    mentioned_in = django_filters.ModelChoiceFilter(
-        queryset=Source.objects.all(),
-        to_field_name="slug",
-        method="filter_mentioned_in",
-        label=_("Named in source"),
-        help_text=_("People whose name the source's text uses."),
-    )
+    mentioned_in = mentioned_in_filter(_("People whose name the source's text uses."))
     ordering = django_filters.OrderingFilter(
         fields=(("name", "name"),), field_labels={"name": _("Name")}, label=_("Sort by")
     )
@@ -123,9 +121,6 @@ class PersonFilterSet(SearchFilterSet):
     class Meta:
         model = Person
         fields = ["q", "organisation", "mentioned_in"]
-
-    def filter_mentioned_in(self, queryset, name, source):
-        return queryset.mentioned_in(source)
 
 
 class AgreementFilterSet(SearchFilterSet):
