@@ -240,7 +240,11 @@ def matcher():
     so a write committed meanwhile can only make it look older than it is.
     """
     try:
-        version = data_version.current()
+        # In a savepoint: a cache kept in the database that fails (a missing table) must not
+        # abort the transaction that is saving a source (PostgreSQL refuses every statement
+        # after a failed one until the transaction, or a savepoint, is rolled back).
+        with transaction.atomic():
+            version = data_version.current()
     except Exception:  # any cache backend's failure: names are read afresh, not kept
         logger.warning("The data version cannot be read; the matcher is built for this use only.")
         return Matcher.from_database()
