@@ -352,7 +352,8 @@ def test_amgs_orders_commitment_adds_nothing_to_what_the_text_says(article_data)
 
 def test_cluster_party_citation_on_the_accord_names_the_cluster(article_data):
     party = AgreementParty.objects.get(agreement__slug=ACCORD, organisation__slug="mmi-cluster")
-    names = [party.organisation.name, *party.organisation.other_names.values_list("name", flat=True)]
+    cluster = party.organisation
+    names = [cluster.name, *cluster.other_names.values_list("name", flat=True)]
     for citation in party.citations.all():
         assert any(name in citation.quote for name in names), citation.quote
     assert party.citations.filter(
@@ -361,9 +362,7 @@ def test_cluster_party_citation_on_the_accord_names_the_cluster(article_data):
 
 
 @pytest.mark.parametrize("slug", ["nextronic", "mediot", "nextcor"])
-def test_aba_s_industrial_engines_are_not_called_subsidiaries_without_saying_so(
-    article_data, slug
-):
+def test_aba_s_industrial_engines_are_not_called_subsidiaries_without_saying_so(article_data, slug):
     link = OrganisationLink.objects.get(from_organisation__slug=slug)
     assert link.to_organisation.slug == "aba-technology"
     if link.kind == "subsidiary_of":
@@ -414,9 +413,9 @@ def test_minister_mezzour_s_presence_at_the_29_december_signing_is_recorded(arti
     )
     assert patron.signed_by is None  # he spoke; the article does not say he signed
     assert patron.citations.filter(quote__startswith=quote).exists()
-    assert Agreement.objects.get(slug=PARTNERSHIP).citations.filter(
-        quote__startswith=quote
-    ).exists()
+    assert (
+        Agreement.objects.get(slug=PARTNERSHIP).citations.filter(quote__startswith=quote).exists()
+    )
     assert "Ryad Mezzour" in Agreement.objects.get(slug=PARTNERSHIP).summary
 
 
