@@ -323,3 +323,116 @@ def test_a_cache_failure_after_loading_commits_is_a_warning_not_a_traceback(sett
     assert "committed" in warnings.getvalue() and "cache" in warnings.getvalue()
     # Loading again finds everything loaded before: nothing was rolled back.
     assert "0 records created" in load()
+
+
+# A line-by-line reading of the articles: each record says what its article says, no more --
+
+CHANTIERS = "trois-chantiers-majeurs-marocain-medical-cluster"
+BOOSTER = "maroc-booster-fabrication-locale-dispositifs-medicaux"
+ABA_ARTICLE = "aba-technology-mmi-cluster-made-in-morocco"
+
+
+def paragraphs(text):
+    """An article's paragraphs after its title, as a reader counts them."""
+    return [block for block in text.split("\n\n") if block.strip()][1:]
+
+
+def test_source_note_puts_the_market_figures_in_the_eighth_paragraph(article_data):
+    source = Source.objects.get(slug=CHANTIERS)
+    assert "eighth paragraph" in source.notes and "fifth paragraph" not in source.notes
+    eighth, fifth = paragraphs(source.text)[7], paragraphs(source.text)[4]
+    assert "2.5 million dollars" in eighth and "respiratores artificiels" in fifth
+
+
+def test_amgs_orders_commitment_adds_nothing_to_what_the_text_says(article_data):
+    commitment = Commitment.objects.get(slug="amgs-place-orders")
+    assert "buyers" not in commitment.description
+    assert commitment.citations.filter(quote__contains="engagés à passer commandes").exists()
+
+
+def test_cluster_party_citation_on_the_accord_names_the_cluster(article_data):
+    party = AgreementParty.objects.get(agreement__slug=ACCORD, organisation__slug="mmi-cluster")
+    cluster = party.organisation
+    names = [cluster.name, *cluster.other_names.values_list("name", flat=True)]
+    for citation in party.citations.all():
+        assert any(name in citation.quote for name in names), citation.quote
+    assert party.citations.filter(
+        source__slug=CHANTIERS, quote__contains="nous-mêmes, the Cluster of Moroccan Medical"
+    ).exists()
+
+
+@pytest.mark.parametrize("slug", ["nextronic", "mediot", "nextcor"])
+def test_aba_s_industrial_engines_are_not_called_subsidiaries_without_saying_so(article_data, slug):
+    link = OrganisationLink.objects.get(from_organisation__slug=slug)
+    assert link.to_organisation.slug == "aba-technology"
+    if link.kind == "subsidiary_of":
+        assert "inference" in link.description and "industrial engines" in link.description
+    assert link.citations.filter(quote__contains="industrial engines").exists()
+    engine = Organisation.objects.get(slug=slug)
+    assert engine.country != "MA"  # the article does not say where they are
+    assert "not stated" in engine.description
+
+
+def test_short_names_are_variants_not_translations(article_data):
+    kinds = dict(OrganisationName.objects.values_list("name", "kind"))
+    assert kinds["Cluster médical"] == "variant"
+    assert kinds["Ministry of Health"] == "variant"
+
+
+def test_aba_s_health_tech_commitment_and_know_how_transfer_are_recorded(article_data):
+    aba = Commitment.objects.filter(agreement__slug=PARTNERSHIP, party__slug="aba-technology")
+    destination = aba.get(citations__quote__contains="a destination in the field of health-tech")
+    assert "health-tech" in destination.description
+    transfer = aba.get(citations__quote__contains="transfer of technological and industrial")
+    assert "know-how" in transfer.description
+    assert "not say" in transfer.description  # who transfers to whom is not stated
+
+
+def test_manufacturers_leg_of_the_28_december_protocol_is_recorded(article_data):
+    leg = Commitment.objects.get(
+        agreement__slug=ACCORD,
+        citations__quote__contains="les industriels avec leur engagement, leur savoir-faire",
+    )
+    assert "manufacturers" in leg.description and "know-how" in leg.description
+
+
+def test_series_of_protocols_ties_the_fondation_cheikh_khalifa(article_data):
+    foundation = Organisation.objects.get(slug="fondation-cheikh-khalifa")
+    (part,) = foundation.agreement_parts.all()
+    series = part.agreement
+    assert series.slug != ACCORD and series.signed_on is None
+    assert series.citations.filter(quote__contains="une serie de protocoles").exists()
+    assert part.citations.filter(quote__contains="(Fondation Cheikh Khalifa)").exists()
+    assert "clinics" in series.summary and "28 December 2021" in series.summary
+
+
+def test_minister_mezzour_s_presence_at_the_29_december_signing_is_recorded(article_data):
+    quote = "Speaking on this occasion, Minister of Industry and Trade, Ryad Mezzour"
+    patron = AgreementParty.objects.get(
+        agreement__slug=PARTNERSHIP, organisation__slug="ministere-industrie-commerce"
+    )
+    assert patron.signed_by is None  # he spoke; the article does not say he signed
+    assert patron.citations.filter(quote__startswith=quote).exists()
+    assert (
+        Agreement.objects.get(slug=PARTNERSHIP).citations.filter(quote__startswith=quote).exists()
+    )
+    assert "Ryad Mezzour" in Agreement.objects.get(slug=PARTNERSHIP).summary
+
+
+def test_industry_ministry_statement_in_004_is_cited(article_data):
+    quote = "D’après le ministère de l’Industrie, « grâce à ce cluster médical"
+    party = AgreementParty.objects.get(
+        agreement__slug=ACCORD, organisation__slug="ministere-industrie-commerce"
+    )
+    assert party.citations.filter(source__slug=BOOSTER, quote__startswith=quote).exists()
+    accord = Agreement.objects.get(slug=ACCORD)
+    assert accord.citations.filter(source__slug=BOOSTER, quote__startswith=quote).exists()
+    assert "industrial force" in accord.summary
+
+
+def test_le_matin_is_a_media_organisation_cited_from_the_interview(article_data):
+    le_matin = Organisation.objects.get(slug="le-matin")
+    assert (le_matin.name, le_matin.kind) == ("Le Matin", "media")
+    assert le_matin.citations.filter(
+        source__slug=CHANTIERS, quote__contains="in the journal Le Matin"
+    ).exists()
