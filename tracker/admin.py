@@ -27,6 +27,7 @@ from .models import (
     AgreementParty,
     Citation,
     Commitment,
+    CommitmentReport,
     LoadedFixtureRecord,
     Organisation,
     OrganisationLink,
@@ -550,6 +551,50 @@ class AgreementPartyAdmin(TrackerAdmin):
         return deleted, counts, perms_needed, protected
 
 
+class CommitmentReportInline(CheckedAutocompleteMixin, admin.TabularInline):
+    """A commitment's reports; each report's quotes are on its own page (its "change" link),
+    since Django's inlines do not nest."""
+
+    model = CommitmentReport
+    fields = ["reported_on", "reported_on_precision", "status", "summary"]
+    extra = 0
+    show_change_link = True
+
+
+class ReportCitationFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kept = [
+            form
+            for form in self.forms
+            if form.has_changed() or form.instance.pk
+            if not self.can_delete or not form.cleaned_data.get("DELETE")
+            if form.cleaned_data
+        ]
+        if not kept:
+            raise ValidationError(
+                _("A progress report needs at least one quote from the source that reports it."),
+                code="report_without_citation",
+            )
+
+
+class ReportCitationInline(citation_inline("report")):
+    formset = ReportCitationFormSet
+    min_num = 1
+    extra = 0
+
+
+@admin.register(CommitmentReport)
+class CommitmentReportAdmin(TrackerAdmin):
+    list_display = ["__str__", "commitment", "summary"]
+    list_filter = ["status"]
+    list_select_related = ["commitment"]
+    search_fields = ["summary", "commitment__search_text"]
+    autocomplete_fields = ["commitment"]
+    inlines = [ReportCitationInline]
+    fields = ["commitment", ("reported_on", "reported_on_precision"), "status", "summary"]
+
+
 @admin.register(Commitment)
 class CommitmentAdmin(TrackerAdmin):
     list_display = ["__str__", "party", "agreement", "category", "status", "due_on", "met_on"]
@@ -557,7 +602,14 @@ class CommitmentAdmin(TrackerAdmin):
     list_select_related = ["party", "agreement"]
     search_fields = ["search_text", "party__search_text", "agreement__search_text"]
     autocomplete_fields = ["agreement", "party", "beneficiary"]
-    inlines = [citation_inline("commitment")]
+    inlines = [CommitmentReportInline, citation_inline("commitment")]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Once a commitment has reports, they decide its status: it is edited through them."""
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.reports.exists():
+            readonly += ["status", "met_on"]
+        return readonly
     fields = [
         "slug",
         "agreement",

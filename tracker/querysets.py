@@ -359,6 +359,22 @@ class CommitmentQuerySet(SlugQuerySet, SearchQuerySet):
         )
 
 
+class CommitmentReportQuerySet(SearchQuerySet):
+    """Reports are searched by their summary, as written, and by their commitment's words."""
+
+    search_paths = ("commitment__search_text",)
+
+    def search_condition(self, term):
+        return Q(summary__icontains=term.typed) | super().search_condition(term)
+
+    def get_by_natural_key(self, commitment_slug, reported_on, status):
+        return self.get(commitment__slug=commitment_slug, reported_on=reported_on, status=status)
+
+    def latest_first(self):
+        """Latest dated first; of two reports for one day, the one recorded last."""
+        return self.order_by("-reported_on", "-id")
+
+
 class CitationQuerySet(SearchQuerySet):
     """Citations are searched by their quote, as written, and by their source's folded text."""
 
@@ -394,4 +410,5 @@ class CitationQuerySet(SearchQuerySet):
             "agreement_party__agreement",
             "agreement_party__organisation",
             "commitment__agreement",
+            "report__commitment",
         )

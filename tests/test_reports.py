@@ -1,0 +1,155 @@
+"""Progress reports on commitments: what they accept, and how they keep a commitment's status."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from tracker.choices import CommitmentStatus, DatePrecision
+from tracker.devtools.factories import (
+    AgreementFactory,
+    CitationFactory,
+    CommitmentFactory,
+    CommitmentReportFactory,
+    SourceFactory,
+)
+from tracker.models import Citation, Commitment, CommitmentReport
+
+pytestmark = pytest.mark.django_db
+
+SIGNED = datetime.date(2021, 12, 28)
+
+
+@pytest.fixture
+def commitment():
+    agreement = AgreementFactory(signed_on=SIGNED)
+    return CommitmentFactory(agreement=agreement, status=CommitmentStatus.ANNOUNCED)
+
+
+def report(commitment, day, status, **fields):
+    return CommitmentReportFactory(commitment=commitment, reported_on=day, status=status, **fields)
+
+
+# Validation -----------------------------------------------------------------------------------
+
+
+def test_report_without_a_date_is_refused_naming_the_date(commitment):
+    unsaved = CommitmentReport(commitment=commitment, status="met", summary="Done.")
+    with pytest.raises(ValidationError) as refused:
+        unsaved.full_clean()
+    assert refused.value.message_dict["reported_on"] == [
+        "A progress report needs the date it describes."
+    ]
+
+
+def test_report_dated_before_the_signing_is_refused_naming_the_date(commitment):
+    unsaved = CommitmentReport(
+        commitment=commitment,
+        reported_on=datetime.date(2021, 12, 27),
+        status="met",
+        summary="Done.",
+    )
+    with pytest.raises(ValidationError) as refused:
+        unsaved.full_clean()
+    (message,) = refused.value.message_dict["reported_on"]
+    assert "before its agreement was signed" in message
+    assert "28 December 2021" in message
+
+
+def test_report_of_the_signing_month_is_accepted_though_its_first_day_is_earlier(commitment):
+    """"December 2021" includes the signing on the 28th: not a date before it."""
+    month = CommitmentReport(
+        commitment=commitment,
+        reported_on=datetime.date(2021, 12, 15),
+        reported_on_precision=DatePrecision.MONTH,
+        status="in_progress",
+        summary="Under way.",
+    )
+    month.full_clean()
+    assert month.reported_on == datetime.date(2021, 12, 1)
+
+
+def test_report_status_outside_the_choices_is_refused_by_the_database(commitment):
+    from django.db import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        CommitmentReport.objects.bulk_create(
+            [CommitmentReport(commitment=commitment, reported_on=SIGNED, status="done")]
+        )
+
+
+# Citations ----------------------------------------------------------------------------------
+
+
+def test_a_report_is_a_citation_target_with_a_label_and_natural_key(commitment):
+    reported = report(commitment, datetime.date(2022, 6, 1), CommitmentStatus.IN_PROGRESS)
+    source = SourceFactory()
+    citation = CitationFactory(source=source, organisation=None, report=reported)
+    citation.full_clean()
+    loaded = Citation.objects.with_targets().get(pk=citation.pk)
+    assert loaded.target_name == "report"
+    assert str(commitment) in loaded.target_label()
+    assert "In progress" in loaded.target_label()
+    assert Citation.objects.get_by_natural_key(*citation.natural_key()) == citation
+
+
+def test_a_citation_of_a_report_and_a_commitment_at_once_is_refused(commitment):
+    from django.db import IntegrityError
+
+    reported = report(commitment, datetime.date(2022, 6, 1), CommitmentStatus.IN_PROGRESS)
+    with pytest.raises(IntegrityError):
+        CitationFactory(organisation=None, report=reported, commitment=commitment)
+
+
+# The commitment follows its latest report ---------------------------------------------------
+
+
+def test_commitment_takes_the_status_of_its_latest_report(commitment):
+    report(commitment, datetime.date(2023, 3, 1), CommitmentStatus.MET)
+    report(commitment, datetime.date(2022, 6, 1), CommitmentStatus.IN_PROGRESS)
+    commitment.refresh_from_db()
+    assert commitment.status == CommitmentStatus.MET
+    assert commitment.met_on == datetime.date(2023, 3, 1)
+
+
+def test_commitment_met_on_is_the_first_report_of_the_latest_met_run(commitment):
+    report(commitment, datetime.date(2022, 6, 1), CommitmentStatus.MET)
+    report(commitment, datetime.date(2023, 3, 1), CommitmentStatus.MET)
+    commitment.refresh_from_db()
+    assert commitment.met_on == datetime.date(2022, 6, 1)
+
+
+def test_commitment_gets_its_own_status_back_when_its_last_report_goes(commitment):
+    first = report(commitment, datetime.date(2022, 6, 1), CommitmentStatus.NOT_MET)
+    commitment.refresh_from_db()
+    assert commitment.status == CommitmentStatus.NOT_MET
+    first.delete()
+    commitment.refresh_from_db()
+    assert commitment.status == CommitmentStatus.ANNOUNCED
+    assert commitment.own_status == ""
+
+
+def test_commitment_status_change_from_a_report_is_in_its_history(commitment):
+    report(commitment, datetime.date(2022, 6, 1), CommitmentStatus.IN_PROGRESS)
+    latest = commitment.history.first()
+    assert latest.status == CommitmentStatus.IN_PROGRESS
+    assert latest.history_change_reason == "Status followed from its progress reports"
+
+
+def test_bulk_follow_sets_commitments_from_reports_written_without_signals(commitment):
+    from tracker.reports import follow_reports_in_bulk
+
+    other = CommitmentFactory(status=CommitmentStatus.UNKNOWN)
+    CommitmentReport.objects.bulk_create(
+        [
+            CommitmentReport(
+                commitment=commitment, reported_on=datetime.date(2022, 6, 1), status="met"
+            )
+        ]
+    )
+    assert follow_reports_in_bulk(Commitment.objects.all()) == 1
+    commitment.refresh_from_db()
+    other.refresh_from_db()
+    assert (commitment.status, commitment.met_on) == ("met", datetime.date(2022, 6, 1))
+    assert commitment.own_status == CommitmentStatus.ANNOUNCED
+    assert other.status == CommitmentStatus.UNKNOWN
