@@ -57,7 +57,7 @@ def test_report_dated_before_the_signing_is_refused_naming_the_date(commitment):
 
 
 def test_report_of_the_signing_month_is_accepted_though_its_first_day_is_earlier(commitment):
-    """"December 2021" includes the signing on the 28th: not a date before it."""
+    """ "December 2021" includes the signing on the 28th: not a date before it."""
     month = CommitmentReport(
         commitment=commitment,
         reported_on=datetime.date(2021, 12, 15),
@@ -153,3 +153,83 @@ def test_bulk_follow_sets_commitments_from_reports_written_without_signals(commi
     assert (commitment.status, commitment.met_on) == ("met", datetime.date(2022, 6, 1))
     assert commitment.own_status == CommitmentStatus.ANNOUNCED
     assert other.status == CommitmentStatus.UNKNOWN
+
+
+# Every write path keeps the commitment following its reports ---------------------------------
+
+
+def test_fixture_loader_makes_the_commitment_follow_a_loaded_report(commitment, tmp_path):
+    import json
+
+    from tracker.fixtures import load_fixtures
+
+    path = tmp_path / "reports.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "model": "tracker.commitmentreport",
+                    "fields": {
+                        "commitment": [commitment.slug],
+                        "reported_on": "2022-06-01",
+                        "status": "met",
+                        "summary": "Tenu.",
+                    },
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
+    load_fixtures([path])
+    commitment.refresh_from_db()
+    assert (commitment.status, commitment.met_on) == ("met", datetime.date(2022, 6, 1))
+
+
+def test_fixture_loader_refuses_a_report_dated_before_the_signing(commitment, tmp_path):
+    import json
+
+    from tracker.fixtures import FixtureError, load_fixtures
+
+    path = tmp_path / "reports.json"
+    entry = {
+        "model": "tracker.commitmentreport",
+        "fields": {
+            "commitment": [commitment.slug],
+            "reported_on": "2020-01-01",
+            "status": "met",
+            "summary": "Tenu.",
+        },
+    }
+    path.write_text(json.dumps([entry]), encoding="utf-8")
+    with pytest.raises(FixtureError, match="reported_on: A progress report cannot describe"):
+        load_fixtures([path])
+    assert not CommitmentReport.objects.exists()
+
+
+def test_generator_writes_reports_and_each_commitment_follows_its_latest():
+    import io
+
+    from django.core.management import call_command
+
+    call_command(
+        "generate_data",
+        seed=3,
+        no_progress=True,
+        stdout=io.StringIO(),
+        organisations=30,
+        people=20,
+        agreements=20,
+        commitments=100,
+        citations=600,
+        sources=10,
+    )
+    with_reports = Commitment.objects.filter(reports__isnull=False).distinct()
+    assert with_reports.count() >= 60
+    counts = {c.reports.count() for c in with_reports}
+    assert counts <= {1, 2, 3, 4} and len(counts) > 1
+    for commitment in with_reports:
+        latest = commitment.reports.latest_first().first()
+        assert commitment.status == latest.status
+        assert (commitment.met_on is not None) == (latest.status in ("met", "partly_met"))
+    cited = CommitmentReport.objects.filter(citations__isnull=False).distinct().count()
+    assert cited == CommitmentReport.objects.count()

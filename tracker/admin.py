@@ -610,6 +610,7 @@ class CommitmentAdmin(TrackerAdmin):
         if obj is not None and obj.reports.exists():
             readonly += ["status", "met_on"]
         return readonly
+
     fields = [
         "slug",
         "agreement",

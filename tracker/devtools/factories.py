@@ -143,8 +143,10 @@ class CommitmentReportFactory(DjangoModelFactory):
 
     commitment = factory.SubFactory(CommitmentFactory)
     reported_on = factory.LazyAttribute(
-        lambda report: (report.commitment.agreement.signed_on or datetime.date(2022, 1, 1))
-        + datetime.timedelta(days=365)
+        lambda report: (
+            (report.commitment.agreement.signed_on or datetime.date(2022, 1, 1))
+            + datetime.timedelta(days=365)
+        )
     )
     status = CommitmentStatus.IN_PROGRESS
     summary = factory.Faker("sentence", nb_words=8)

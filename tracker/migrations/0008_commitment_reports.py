@@ -9,128 +9,401 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracker', '0007_source_fingerprints'),
+        ("tracker", "0007_source_fingerprints"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CommitmentReport',
+            name="CommitmentReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reported_on', models.DateField(error_messages={'blank': 'A progress report needs the date it describes.', 'null': 'A progress report needs the date it describes.'}, help_text='The date the report describes, as precisely as the source gives it.', validators=[tracker.dates.validate_date_in_range], verbose_name='reported on')),
-                ('reported_on_precision', models.CharField(choices=[('day', 'Day'), ('month', 'Month'), ('year', 'Year')], default='day', max_length=8, verbose_name="precision of the report's date")),
-                ('status', models.CharField(choices=[('announced', 'Announced'), ('in_progress', 'In progress'), ('met', 'Met'), ('partly_met', 'Partly met'), ('not_met', 'Not met'), ('unknown', 'Unknown')], max_length=20, verbose_name='status')),
-                ('summary', models.CharField(max_length=500, verbose_name='summary')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reported_on",
+                    models.DateField(
+                        error_messages={
+                            "blank": "A progress report needs the date it describes.",
+                            "null": "A progress report needs the date it describes.",
+                        },
+                        help_text="The date the report describes, as precisely as the source gives it.",
+                        validators=[tracker.dates.validate_date_in_range],
+                        verbose_name="reported on",
+                    ),
+                ),
+                (
+                    "reported_on_precision",
+                    models.CharField(
+                        choices=[("day", "Day"), ("month", "Month"), ("year", "Year")],
+                        default="day",
+                        max_length=8,
+                        verbose_name="precision of the report's date",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("announced", "Announced"),
+                            ("in_progress", "In progress"),
+                            ("met", "Met"),
+                            ("partly_met", "Partly met"),
+                            ("not_met", "Not met"),
+                            ("unknown", "Unknown"),
+                        ],
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("summary", models.CharField(max_length=500, verbose_name="summary")),
             ],
             options={
-                'verbose_name': 'progress report',
-                'verbose_name_plural': 'progress reports',
-                'ordering': ['commitment_id', 'reported_on', 'id'],
+                "verbose_name": "progress report",
+                "verbose_name_plural": "progress reports",
+                "ordering": ["commitment_id", "reported_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalCommitmentReport',
+            name="HistoricalCommitmentReport",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('reported_on', models.DateField(error_messages={'blank': 'A progress report needs the date it describes.', 'null': 'A progress report needs the date it describes.'}, help_text='The date the report describes, as precisely as the source gives it.', validators=[tracker.dates.validate_date_in_range], verbose_name='reported on')),
-                ('reported_on_precision', models.CharField(choices=[('day', 'Day'), ('month', 'Month'), ('year', 'Year')], default='day', max_length=8, verbose_name="precision of the report's date")),
-                ('status', models.CharField(choices=[('announced', 'Announced'), ('in_progress', 'In progress'), ('met', 'Met'), ('partly_met', 'Partly met'), ('not_met', 'Not met'), ('unknown', 'Unknown')], max_length=20, verbose_name='status')),
-                ('summary', models.CharField(max_length=500, verbose_name='summary')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reported_on",
+                    models.DateField(
+                        error_messages={
+                            "blank": "A progress report needs the date it describes.",
+                            "null": "A progress report needs the date it describes.",
+                        },
+                        help_text="The date the report describes, as precisely as the source gives it.",
+                        validators=[tracker.dates.validate_date_in_range],
+                        verbose_name="reported on",
+                    ),
+                ),
+                (
+                    "reported_on_precision",
+                    models.CharField(
+                        choices=[("day", "Day"), ("month", "Month"), ("year", "Year")],
+                        default="day",
+                        max_length=8,
+                        verbose_name="precision of the report's date",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("announced", "Announced"),
+                            ("in_progress", "In progress"),
+                            ("met", "Met"),
+                            ("partly_met", "Partly met"),
+                            ("not_met", "Not met"),
+                            ("unknown", "Unknown"),
+                        ],
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("summary", models.CharField(max_length=500, verbose_name="summary")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical progress report',
-                'verbose_name_plural': 'historical progress reports',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical progress report",
+                "verbose_name_plural": "historical progress reports",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.RemoveConstraint(
-            model_name='citation',
-            name='citation_exactly_one_record',
+            model_name="citation",
+            name="citation_exactly_one_record",
         ),
         migrations.AddField(
-            model_name='commitment',
-            name='own_met_on',
-            field=models.DateField(blank=True, editable=False, null=True, verbose_name='met on, before any report'),
+            model_name="commitment",
+            name="own_met_on",
+            field=models.DateField(
+                blank=True, editable=False, null=True, verbose_name="met on, before any report"
+            ),
         ),
         migrations.AddField(
-            model_name='commitment',
-            name='own_status',
-            field=models.CharField(blank=True, choices=[('announced', 'Announced'), ('in_progress', 'In progress'), ('met', 'Met'), ('partly_met', 'Partly met'), ('not_met', 'Not met'), ('unknown', 'Unknown')], editable=False, max_length=20, verbose_name='status before any report'),
+            model_name="commitment",
+            name="own_status",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("announced", "Announced"),
+                    ("in_progress", "In progress"),
+                    ("met", "Met"),
+                    ("partly_met", "Partly met"),
+                    ("not_met", "Not met"),
+                    ("unknown", "Unknown"),
+                ],
+                editable=False,
+                max_length=20,
+                verbose_name="status before any report",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcommitment',
-            name='own_met_on',
-            field=models.DateField(blank=True, editable=False, null=True, verbose_name='met on, before any report'),
+            model_name="historicalcommitment",
+            name="own_met_on",
+            field=models.DateField(
+                blank=True, editable=False, null=True, verbose_name="met on, before any report"
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcommitment',
-            name='own_status',
-            field=models.CharField(blank=True, choices=[('announced', 'Announced'), ('in_progress', 'In progress'), ('met', 'Met'), ('partly_met', 'Partly met'), ('not_met', 'Not met'), ('unknown', 'Unknown')], editable=False, max_length=20, verbose_name='status before any report'),
+            model_name="historicalcommitment",
+            name="own_status",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("announced", "Announced"),
+                    ("in_progress", "In progress"),
+                    ("met", "Met"),
+                    ("partly_met", "Partly met"),
+                    ("not_met", "Not met"),
+                    ("unknown", "Unknown"),
+                ],
+                editable=False,
+                max_length=20,
+                verbose_name="status before any report",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='commitment',
-            constraint=models.CheckConstraint(condition=models.Q(('own_status', ''), ('own_status__in', ['announced', 'in_progress', 'met', 'partly_met', 'not_met', 'unknown']), _connector='OR'), name='commitment_own_status_valid', violation_error_message='own_status must be one of the listed choices.'),
+            model_name="commitment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("own_status", ""),
+                    (
+                        "own_status__in",
+                        ["announced", "in_progress", "met", "partly_met", "not_met", "unknown"],
+                    ),
+                    _connector="OR",
+                ),
+                name="commitment_own_status_valid",
+                violation_error_message="own_status must be one of the listed choices.",
+            ),
         ),
         migrations.AddField(
-            model_name='commitmentreport',
-            name='commitment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='tracker.commitment', verbose_name='commitment'),
+            model_name="commitmentreport",
+            name="commitment",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="reports",
+                to="tracker.commitment",
+                verbose_name="commitment",
+            ),
         ),
         migrations.AddField(
-            model_name='citation',
-            name='report',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='citations', to='tracker.commitmentreport', verbose_name='progress report'),
+            model_name="citation",
+            name="report",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="citations",
+                to="tracker.commitmentreport",
+                verbose_name="progress report",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcitation',
-            name='report',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tracker.commitmentreport', verbose_name='progress report'),
+            model_name="historicalcitation",
+            name="report",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="tracker.commitmentreport",
+                verbose_name="progress report",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='citation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('organisation__isnull', False), ('organisation_link__isnull', True), ('person__isnull', True), ('position__isnull', True), ('agreement__isnull', True), ('agreement_party__isnull', True), ('commitment__isnull', True), ('report__isnull', True)), models.Q(('organisation_link__isnull', False), ('organisation__isnull', True), ('person__isnull', True), ('position__isnull', True), ('agreement__isnull', True), ('agreement_party__isnull', True), ('commitment__isnull', True), ('report__isnull', True)), models.Q(('person__isnull', False), ('organisation__isnull', True), ('organisation_link__isnull', True), ('position__isnull', True), ('agreement__isnull', True), ('agreement_party__isnull', True), ('commitment__isnull', True), ('report__isnull', True)), models.Q(('position__isnull', False), ('organisation__isnull', True), ('organisation_link__isnull', True), ('person__isnull', True), ('agreement__isnull', True), ('agreement_party__isnull', True), ('commitment__isnull', True), ('report__isnull', True)), models.Q(('agreement__isnull', False), ('organisation__isnull', True), ('organisation_link__isnull', True), ('person__isnull', True), ('position__isnull', True), ('agreement_party__isnull', True), ('commitment__isnull', True), ('report__isnull', True)), models.Q(('agreement_party__isnull', False), ('organisation__isnull', True), ('organisation_link__isnull', True), ('person__isnull', True), ('position__isnull', True), ('agreement__isnull', True), ('commitment__isnull', True), ('report__isnull', True)), models.Q(('commitment__isnull', False), ('organisation__isnull', True), ('organisation_link__isnull', True), ('person__isnull', True), ('position__isnull', True), ('agreement__isnull', True), ('agreement_party__isnull', True), ('report__isnull', True)), models.Q(('report__isnull', False), ('organisation__isnull', True), ('organisation_link__isnull', True), ('person__isnull', True), ('position__isnull', True), ('agreement__isnull', True), ('agreement_party__isnull', True), ('commitment__isnull', True)), _connector='OR'), name='citation_exactly_one_record', violation_error_message='A citation supports exactly one record.'),
+            model_name="citation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("organisation__isnull", False),
+                        ("organisation_link__isnull", True),
+                        ("person__isnull", True),
+                        ("position__isnull", True),
+                        ("agreement__isnull", True),
+                        ("agreement_party__isnull", True),
+                        ("commitment__isnull", True),
+                        ("report__isnull", True),
+                    ),
+                    models.Q(
+                        ("organisation_link__isnull", False),
+                        ("organisation__isnull", True),
+                        ("person__isnull", True),
+                        ("position__isnull", True),
+                        ("agreement__isnull", True),
+                        ("agreement_party__isnull", True),
+                        ("commitment__isnull", True),
+                        ("report__isnull", True),
+                    ),
+                    models.Q(
+                        ("person__isnull", False),
+                        ("organisation__isnull", True),
+                        ("organisation_link__isnull", True),
+                        ("position__isnull", True),
+                        ("agreement__isnull", True),
+                        ("agreement_party__isnull", True),
+                        ("commitment__isnull", True),
+                        ("report__isnull", True),
+                    ),
+                    models.Q(
+                        ("position__isnull", False),
+                        ("organisation__isnull", True),
+                        ("organisation_link__isnull", True),
+                        ("person__isnull", True),
+                        ("agreement__isnull", True),
+                        ("agreement_party__isnull", True),
+                        ("commitment__isnull", True),
+                        ("report__isnull", True),
+                    ),
+                    models.Q(
+                        ("agreement__isnull", False),
+                        ("organisation__isnull", True),
+                        ("organisation_link__isnull", True),
+                        ("person__isnull", True),
+                        ("position__isnull", True),
+                        ("agreement_party__isnull", True),
+                        ("commitment__isnull", True),
+                        ("report__isnull", True),
+                    ),
+                    models.Q(
+                        ("agreement_party__isnull", False),
+                        ("organisation__isnull", True),
+                        ("organisation_link__isnull", True),
+                        ("person__isnull", True),
+                        ("position__isnull", True),
+                        ("agreement__isnull", True),
+                        ("commitment__isnull", True),
+                        ("report__isnull", True),
+                    ),
+                    models.Q(
+                        ("commitment__isnull", False),
+                        ("organisation__isnull", True),
+                        ("organisation_link__isnull", True),
+                        ("person__isnull", True),
+                        ("position__isnull", True),
+                        ("agreement__isnull", True),
+                        ("agreement_party__isnull", True),
+                        ("report__isnull", True),
+                    ),
+                    models.Q(
+                        ("report__isnull", False),
+                        ("organisation__isnull", True),
+                        ("organisation_link__isnull", True),
+                        ("person__isnull", True),
+                        ("position__isnull", True),
+                        ("agreement__isnull", True),
+                        ("agreement_party__isnull", True),
+                        ("commitment__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="citation_exactly_one_record",
+                violation_error_message="A citation supports exactly one record.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='citation',
-            constraint=models.UniqueConstraint(condition=models.Q(('report__isnull', False)), fields=('source', 'quote', 'report'), name='citation_unique_for_report', violation_error_message='This record already cites this quote.'),
+            model_name="citation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("report__isnull", False)),
+                fields=("source", "quote", "report"),
+                name="citation_unique_for_report",
+                violation_error_message="This record already cites this quote.",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcommitmentreport',
-            name='commitment',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tracker.commitment', verbose_name='commitment'),
+            model_name="historicalcommitmentreport",
+            name="commitment",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="tracker.commitment",
+                verbose_name="commitment",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcommitmentreport',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalcommitmentreport",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='commitmentreport',
-            index=models.Index(fields=['reported_on'], name='report_reported_on_idx'),
+            model_name="commitmentreport",
+            index=models.Index(fields=["reported_on"], name="report_reported_on_idx"),
         ),
         migrations.AddConstraint(
-            model_name='commitmentreport',
-            constraint=models.UniqueConstraint(fields=('commitment', 'reported_on', 'status'), name='commitmentreport_unique', violation_error_message='This commitment already has a report with this date and status.'),
+            model_name="commitmentreport",
+            constraint=models.UniqueConstraint(
+                fields=("commitment", "reported_on", "status"),
+                name="commitmentreport_unique",
+                violation_error_message="This commitment already has a report with this date and status.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='commitmentreport',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['announced', 'in_progress', 'met', 'partly_met', 'not_met', 'unknown'])), name='commitmentreport_status_valid', violation_error_message='status must be one of the listed choices.'),
+            model_name="commitmentreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        ["announced", "in_progress", "met", "partly_met", "not_met", "unknown"],
+                    )
+                ),
+                name="commitmentreport_status_valid",
+                violation_error_message="status must be one of the listed choices.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='commitmentreport',
-            constraint=models.CheckConstraint(condition=models.Q(('reported_on_precision__in', ['day', 'month', 'year'])), name='commitmentreport_reported_on_precision_valid', violation_error_message='reported_on_precision must be one of the listed choices.'),
+            model_name="commitmentreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reported_on_precision__in", ["day", "month", "year"])),
+                name="commitmentreport_reported_on_precision_valid",
+                violation_error_message="reported_on_precision must be one of the listed choices.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='commitmentreport',
-            constraint=models.CheckConstraint(condition=models.Q(('reported_on__isnull', True), ('reported_on__range', (datetime.date(1800, 1, 1), datetime.date(2100, 12, 31))), _connector='OR'), name='commitmentreport_reported_on_in_range', violation_error_message='reported_on must lie between 1800-01-01 and 2100-12-31.'),
+            model_name="commitmentreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("reported_on__isnull", True),
+                    (
+                        "reported_on__range",
+                        (datetime.date(1800, 1, 1), datetime.date(2100, 12, 31)),
+                    ),
+                    _connector="OR",
+                ),
+                name="commitmentreport_reported_on_in_range",
+                violation_error_message="reported_on must lie between 1800-01-01 and 2100-12-31.",
+            ),
         ),
     ]
