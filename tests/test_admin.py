@@ -38,6 +38,8 @@ def make_rows(count):
         factories.PositionFactory(organisation=commitment.party)
         factories.CitationFactory(organisation=None, commitment=commitment)
         factories.CitationFactory(organisation=commitment.party)
+        report = factories.CommitmentReportFactory(commitment=commitment)
+        factories.CitationFactory(organisation=None, report=report)
 
 
 @pytest.mark.parametrize("model", [*TRACKED, LoadedFixtureRecord])

@@ -1,9 +1,11 @@
 """Progress reports on commitments: what they accept, and how they keep a commitment's status."""
 
 import datetime
+from http import HTTPStatus
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from tracker.choices import CommitmentStatus, DatePrecision
 from tracker.devtools.factories import (
@@ -233,3 +235,105 @@ def test_generator_writes_reports_and_each_commitment_follows_its_latest():
         assert (commitment.met_on is not None) == (latest.status in ("met", "partly_met"))
     cited = CommitmentReport.objects.filter(citations__isnull=False).distinct().count()
     assert cited == CommitmentReport.objects.count()
+
+
+# Admin ----------------------------------------------------------------------------------------
+
+
+def commitment_page_data(admin_client, commitment):
+    from tests.test_admin import form_data
+
+    url = reverse("admin:tracker_commitment_change", args=[commitment.pk])
+    return url, form_data(admin_client.get(url))
+
+
+def test_admin_adds_a_report_with_its_quote_on_the_commitment_page_in_one_save(
+    admin_client, commitment
+):
+    source = SourceFactory(text="En juin 2022, les premières commandes ont été passées.")
+    url, data = commitment_page_data(admin_client, commitment)
+    data.update(
+        {
+            "reports-TOTAL_FORMS": "1",
+            "reports-0-reported_on": "2022-06-01",
+            "reports-0-reported_on_precision": "month",
+            "reports-0-status": "in_progress",
+            "reports-0-summary": "Premières commandes",
+            "reports-0-source": source.pk,
+            "reports-0-quote": "les premières commandes ont été passées",
+        }
+    )
+    response = admin_client.post(url, data)
+    assert response.status_code == HTTPStatus.FOUND, response.context["errors"]
+    added = commitment.reports.get()
+    assert [c.quote for c in added.citations.all()] == ["les premières commandes ont été passées"]
+    commitment.refresh_from_db()
+    assert commitment.status == CommitmentStatus.IN_PROGRESS
+
+
+def test_admin_refuses_a_report_without_a_quote_and_saves_nothing(admin_client, commitment):
+    url, data = commitment_page_data(admin_client, commitment)
+    data.update(
+        {
+            "reports-TOTAL_FORMS": "1",
+            "reports-0-reported_on": "2022-06-01",
+            "reports-0-reported_on_precision": "day",
+            "reports-0-status": "met",
+            "reports-0-summary": "Tenu",
+        }
+    )
+    response = admin_client.post(url, data)
+    assert response.status_code == HTTPStatus.OK
+    assert "A progress report needs a quote from the source that reports it." in str(
+        response.content.decode()
+    )
+    assert not CommitmentReport.objects.exists()
+    commitment.refresh_from_db()
+    assert commitment.status == CommitmentStatus.ANNOUNCED
+
+
+def test_admin_refuses_a_report_dated_before_the_signing_naming_the_date(admin_client, commitment):
+    source = SourceFactory(text="Les commandes ont été passées.")
+    url, data = commitment_page_data(admin_client, commitment)
+    data.update(
+        {
+            "reports-TOTAL_FORMS": "1",
+            "reports-0-reported_on": "2020-06-01",
+            "reports-0-reported_on_precision": "day",
+            "reports-0-status": "met",
+            "reports-0-summary": "Tenu",
+            "reports-0-source": source.pk,
+            "reports-0-quote": "Les commandes ont été passées.",
+        }
+    )
+    response = admin_client.post(url, data)
+    assert response.status_code == HTTPStatus.OK
+    assert "before its agreement was signed" in response.content.decode()
+    assert not CommitmentReport.objects.exists()
+
+
+def test_admin_report_page_refuses_removing_its_last_quote(admin_client, commitment):
+    from tests.test_admin import form_data
+
+    reported = report(commitment, datetime.date(2022, 6, 1), CommitmentStatus.IN_PROGRESS)
+    citation = CitationFactory(organisation=None, report=reported)
+    url = reverse("admin:tracker_commitmentreport_change", args=[reported.pk])
+    data = form_data(admin_client.get(url))
+    data["citations-0-DELETE"] = "on"
+    response = admin_client.post(url, data)
+    assert response.status_code == HTTPStatus.OK
+    assert "at least one quote" in response.content.decode()
+    assert Citation.objects.filter(pk=citation.pk).exists()
+
+
+def test_admin_shows_a_reported_commitments_status_as_decided_by_its_reports(
+    admin_client, commitment
+):
+    report(commitment, datetime.date(2022, 6, 1), CommitmentStatus.NOT_MET)
+    url, data = commitment_page_data(admin_client, commitment)
+    assert "status" not in data  # read only: edited through the reports
+    data["description"] = "Changed words"
+    response = admin_client.post(url, data)
+    assert response.status_code == HTTPStatus.FOUND, response.context["errors"]
+    commitment.refresh_from_db()
+    assert (commitment.description, commitment.status) == ("Changed words", "not_met")

@@ -773,9 +773,13 @@ class CommitmentReport(models.Model):
 
     def clean(self):
         self.reported_on = normalise_partial_date(self.reported_on, self.reported_on_precision)
-        if self.reported_on is None or not self.commitment_id:
+        # The commitment may be being added on the same page (not saved yet): it is attached.
+        commitment = self._meta.get_field("commitment").get_cached_value(self, None)
+        if commitment is None and self.commitment_id:
+            commitment = self.commitment
+        if self.reported_on is None or commitment is None or not commitment.agreement_id:
             return
-        signed_on = self.commitment.agreement.signed_on
+        signed_on = commitment.agreement.signed_on
         # A partial date stands for its whole month or year: refused only when all of it
         # lies before the signing.
         if signed_on and last_day_of(self.reported_on, self.reported_on_precision) < signed_on:
@@ -787,7 +791,7 @@ class CommitmentReport(models.Model):
                     )
                     % {
                         "signed_on": format_partial_date(
-                            signed_on, self.commitment.agreement.signed_on_precision
+                            signed_on, commitment.agreement.signed_on_precision
                         )
                     }
                 }
