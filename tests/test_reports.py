@@ -337,3 +337,53 @@ def test_admin_shows_a_reported_commitments_status_as_decided_by_its_reports(
     assert response.status_code == HTTPStatus.FOUND, response.context["errors"]
     commitment.refresh_from_db()
     assert (commitment.description, commitment.status) == ("Changed words", "not_met")
+
+
+# Pages ----------------------------------------------------------------------------------------
+
+
+def cited_report(commitment, day, status, quote_words):
+    source = SourceFactory(text=f"Selon le rapport, {quote_words}, dit-on.")
+    reported = report(commitment, day, status, summary=f"Summary {status}")
+    citation = CitationFactory(source=source, quote=quote_words, organisation=None, report=reported)
+    return reported, citation
+
+
+def test_commitment_page_shows_its_timeline_from_the_promise_with_linked_quotes(
+    admin_client, commitment
+):
+    promise = CitationFactory(organisation=None, commitment=commitment)
+    _first, early = cited_report(
+        commitment, datetime.date(2022, 6, 1), "in_progress", "les travaux ont commencé"
+    )
+    _last, late = cited_report(commitment, datetime.date(2023, 2, 1), "met", "tout est livré")
+    html = admin_client.get(commitment.get_absolute_url()).content.decode()
+    html = html[html.index('id="timeline-heading"') :]
+    steps = [html.index(text) for text in ("28 December 2021", "1 June 2022", "1 February 2023")]
+    assert steps == sorted(steps)
+    for citation in (promise, early, late):
+        assert f'href="{citation.get_absolute_url()}"' in html
+    assert "Summary met" in html and "Summary in_progress" in html
+
+
+def test_commitment_page_queries_do_not_grow_with_its_reports(
+    admin_client, commitment, django_assert_max_num_queries
+):
+    cited_report(commitment, datetime.date(2022, 6, 1), "in_progress", "premier pas")
+    with django_assert_max_num_queries(50) as few:
+        admin_client.get(commitment.get_absolute_url())
+    for month in range(2, 10):
+        cited_report(commitment, datetime.date(2023, month, 1), "in_progress", f"étape {month}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = admin_client.get(commitment.get_absolute_url())
+    assert response.content.decode().count('class="timeline-step"') == 10
+
+
+def test_agreement_page_shows_each_commitments_latest_status_and_news(admin_client, commitment):
+    quiet = CommitmentFactory(agreement=commitment.agreement, party=commitment.party)
+    cited_report(commitment, datetime.date(2023, 2, 1), "partly_met", "en partie")
+    html = admin_client.get(commitment.agreement.get_absolute_url()).content.decode()
+    assert "Partly met" in html
+    assert "latest news 1 February 2023" in " ".join(html.split())
+    assert "no news since the promise" in html
+    assert quiet.description in html

@@ -4,7 +4,7 @@ from typing import NamedTuple
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -332,6 +332,7 @@ class AgreementQuerySet(SlugQuerySet, SearchQuerySet):
                 "commitments",
                 queryset=_model("Commitment")
                 .objects.select_related("party", "beneficiary")
+                .with_latest_news()
                 .prefetch_related(Prefetch("citations", queryset=citation)),
             ),
             Prefetch("citations", queryset=citation),
@@ -354,9 +355,20 @@ class CommitmentQuerySet(SlugQuerySet, SearchQuerySet):
         return self.filter(due_on__lt=today, status__in=CommitmentStatus.open_values())
 
     def with_related(self):
+        citations = Prefetch("citations", queryset=_model("Citation").objects.with_source())
         return self.select_related("agreement", "party", "beneficiary").prefetch_related(
-            Prefetch("citations", queryset=_model("Citation").objects.with_source())
+            citations,
+            Prefetch(
+                "reports",
+                queryset=_model("CommitmentReport")
+                .objects.order_by("reported_on", "id")
+                .prefetch_related(citations),
+            ),
         )
+
+    def with_latest_news(self):
+        """Each commitment with `latest_news_on`: the date of its latest progress report."""
+        return self.annotate(latest_news_on=Max("reports__reported_on"))
 
 
 class CommitmentReportQuerySet(SearchQuerySet):
