@@ -4,7 +4,7 @@ from typing import NamedTuple
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -365,6 +365,30 @@ class CommitmentQuerySet(SlugQuerySet, SearchQuerySet):
                 .prefetch_related(citations),
             ),
         )
+
+    def status_changed(self, after=None, before=None):
+        """Commitments a progress report dated `after`..`before` (inclusive) gave a new status:
+        one other than the report before it said, or than the commitment's own for its first."""
+        report = _model("CommitmentReport").objects
+        previous = report.filter(
+            commitment=OuterRef("commitment"), reported_on__lt=OuterRef("reported_on")
+        ).order_by("-reported_on", "-id")
+        changes = report.filter(commitment=OuterRef("pk")).exclude(
+            status=Coalesce(Subquery(previous.values("status")[:1]), F("commitment__own_status"))
+        )
+        if after is not None:
+            changes = changes.filter(reported_on__gte=after)
+        if before is not None:
+            changes = changes.filter(reported_on__lte=before)
+        return self.filter(Exists(changes))
+
+    def no_news_since(self, day):
+        """Commitments nothing was heard of on or after `day`: no report, and not promised then
+        (the agreement's signing is their first news)."""
+        report = _model("CommitmentReport").objects
+        return self.exclude(
+            Exists(report.filter(commitment=OuterRef("pk"), reported_on__gte=day))
+        ).exclude(agreement__signed_on__gte=day)
 
     def with_latest_news(self):
         """Each commitment with `latest_news_on`: the date of its latest progress report."""
