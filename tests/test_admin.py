@@ -13,6 +13,7 @@ from tracker.models import (
     AgreementParty,
     Citation,
     Commitment,
+    CommitmentReport,
     LoadedFixtureRecord,
     Organisation,
     OrganisationLink,
@@ -579,6 +580,7 @@ def changed_elsewhere(model):
         Agreement: {"title": "Retitled"},
         AgreementParty: {"role": "witness"},
         Commitment: {"description": "Reworded"},
+        CommitmentReport: {"summary": "Reworded"},
     }
     return record, edits[model]
 
