@@ -387,3 +387,21 @@ def test_agreement_page_shows_each_commitments_latest_status_and_news(admin_clie
     assert "latest news 1 February 2023" in " ".join(html.split())
     assert "no news since the promise" in html
     assert quiet.description in html
+
+
+def test_commitment_timeline_and_report_refusal_in_french(admin_client, commitment):
+    from django.utils import translation
+
+    cited_report(commitment, datetime.date(2022, 6, 1), "in_progress", "les travaux ont commencé")
+    admin_client.cookies["django_language"] = "fr"
+    html = admin_client.get(commitment.get_absolute_url()).content.decode()
+    assert "Chronologie" in html and "Promesse" in html and "1 juin 2022" in html
+    early = CommitmentReport(
+        commitment=commitment, reported_on=datetime.date(2021, 1, 1), status="met", summary="x"
+    )
+    with translation.override("fr"), pytest.raises(ValidationError) as refused:
+        early.full_clean()
+    assert refused.value.message_dict["reported_on"] == [
+        "Un point d’étape ne peut pas décrire une date antérieure à la signature de son accord "
+        "(28 décembre 2021)."
+    ]
