@@ -405,3 +405,81 @@ def test_commitment_timeline_and_report_refusal_in_french(admin_client, commitme
         "Un point d’étape ne peut pas décrire une date antérieure à la signature de son accord "
         "(28 décembre 2021)."
     ]
+
+
+# The reading desk -----------------------------------------------------------------------------
+
+
+def test_desk_records_a_progress_report_from_a_selection_and_the_commitment_follows(
+    client, article_data
+):
+    from django.contrib.auth.models import Permission, User
+
+    from tracker.models import Source
+
+    source = Source.objects.get(slug="maroc-booster-fabrication-locale-dispositifs-medicaux")
+    commitment = Commitment.objects.get(slug="health-ministry-expertise-for-local-manufacturers")
+    promise = commitment.citations.first()
+    user = User.objects.create_user("editor", password="x")
+    user.user_permissions.set(
+        Permission.objects.filter(codename__in=["add_citation", "add_commitmentreport"])
+    )
+    client.force_login(user)
+    words = promise.quote[:60]
+    start = source.text.index(words)
+    url = reverse("tracker:desk-new", kwargs={"slug": source.slug, "kind": "report"})
+    form = client.get(url, {"start": start, "end": start + len(words)})
+    assert form.status_code == HTTPStatus.OK
+    assert form.context["form"].initial["summary"] == words
+    response = client.post(
+        url,
+        {
+            "start": start,
+            "end": start + len(words),
+            "commitment": commitment.slug,
+            "reported_on": "2022-03-01",
+            "reported_on_precision": "month",
+            "status": "in_progress",
+            "summary": "Expertise under way",
+        },
+    )
+    assert response.status_code == HTTPStatus.FOUND, response.context["form"].errors
+    added = commitment.reports.get()
+    citation = added.citations.get()
+    assert (citation.source, citation.start) == (source, start)
+    commitment.refresh_from_db()
+    assert commitment.status == CommitmentStatus.IN_PROGRESS
+
+    html = client.get(commitment.get_absolute_url()).content.decode()
+    timeline = html[html.index('id="timeline-heading"') :]
+    assert timeline.count('class="timeline-step"') == 2
+    assert f'href="{promise.get_absolute_url()}"' in timeline
+    assert f'href="{citation.get_absolute_url()}"' in timeline
+    assert "March 2022" in timeline
+
+
+def test_desk_refuses_a_report_dated_before_the_signing_and_keeps_nothing(client, article_data):
+    from django.contrib.auth.models import User
+
+    from tracker.models import Source
+
+    source = Source.objects.get(slug="maroc-booster-fabrication-locale-dispositifs-medicaux")
+    commitment = Commitment.objects.get(slug="health-ministry-expertise-for-local-manufacturers")
+    client.force_login(User.objects.create_superuser("boss", password="x"))
+    words = commitment.citations.first().quote[:40]
+    start = source.text.index(words)
+    response = client.post(
+        reverse("tracker:desk-new", kwargs={"slug": source.slug, "kind": "report"}),
+        {
+            "start": start,
+            "end": start + len(words),
+            "commitment": commitment.slug,
+            "reported_on": "2021-01-01",
+            "reported_on_precision": "day",
+            "status": "met",
+            "summary": "Too early",
+        },
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert "before its agreement was signed" in response.content.decode()
+    assert not CommitmentReport.objects.exists()

@@ -639,6 +639,9 @@ class Commitment(SearchableModel):
     history = HistoricalRecords()
     objects = querysets.CommitmentQuerySet.as_manager()
 
+    # The field that names the record to people: suggestions, filter inputs.
+    name_field = "description"
+
     class Meta:
         # Column orderings: ordering through a join sorts every row of a large table.
         ordering = ["agreement_id", "id"]
