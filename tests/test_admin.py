@@ -13,6 +13,7 @@ from tracker.models import (
     AgreementParty,
     Citation,
     Commitment,
+    CommitmentReport,
     LoadedFixtureRecord,
     Organisation,
     OrganisationLink,
@@ -38,6 +39,8 @@ def make_rows(count):
         factories.PositionFactory(organisation=commitment.party)
         factories.CitationFactory(organisation=None, commitment=commitment)
         factories.CitationFactory(organisation=commitment.party)
+        report = factories.CommitmentReportFactory(commitment=commitment)
+        factories.CitationFactory(organisation=None, report=report)
 
 
 @pytest.mark.parametrize("model", [*TRACKED, LoadedFixtureRecord])
@@ -577,6 +580,7 @@ def changed_elsewhere(model):
         Agreement: {"title": "Retitled"},
         AgreementParty: {"role": "witness"},
         Commitment: {"description": "Reworded"},
+        CommitmentReport: {"summary": "Reworded"},
     }
     return record, edits[model]
 

@@ -92,6 +92,7 @@ def cite(record, source=None, **fields):
         "Agreement": "agreement",
         "AgreementParty": "agreement_party",
         "Commitment": "commitment",
+        "CommitmentReport": "report",
     }[type(record).__name__]
     source = source or factories.SourceFactory()
     return factories.CitationFactory(
@@ -136,6 +137,18 @@ def full_commitment(**fields):
     return commitment
 
 
+def reported_commitment(**fields):
+    """A cited commitment with two cited progress reports."""
+    commitment = full_commitment(**fields)
+    signed = commitment.agreement.signed_on
+    for days, status in ((30, CommitmentStatus.IN_PROGRESS), (400, CommitmentStatus.MET)):
+        report = factories.CommitmentReportFactory(
+            commitment=commitment, reported_on=signed + datetime.timedelta(days=days), status=status
+        )
+        cite(report)
+    return commitment
+
+
 def full_source(**fields):
     source = factories.SourceFactory(**fields)
     cite(factories.OrganisationFactory(), source)
@@ -146,7 +159,7 @@ ENDPOINTS = {
     "organisations": full_organisation,
     "people": full_person,
     "agreements": full_agreement,
-    "commitments": full_commitment,
+    "commitments": reported_commitment,
     "sources": full_source,
 }
 
@@ -403,6 +416,40 @@ def test_commitment_is_looked_up_by_id_and_names_its_agreement(api):
     assert len(shown["citations"]) == 1
 
 
+def test_commitment_carries_its_reports_with_their_quotes_earliest_first(api):
+    commitment = reported_commitment()
+    first, last = commitment.reports.order_by("reported_on")
+    shown = get_ok(api, f"{API}/commitments/{commitment.pk}/")
+    assert [(r["reported_on"], r["status"]) for r in shown["reports"]] == [
+        (first.reported_on.isoformat(), "in_progress"),
+        (last.reported_on.isoformat(), "met"),
+    ]
+    assert shown["reports"][0]["reported_on_precision"] == "day"
+    assert shown["reports"][0]["summary"] == first.summary
+    citation = last.citations.get()
+    assert shown["reports"][1]["citations"] == [
+        {
+            "source": {"slug": citation.source.slug, "title": citation.source.title},
+            "quote": citation.quote,
+        }
+    ]
+    assert (shown["status"], shown["met_on"]) == ("met", last.reported_on.isoformat())
+
+
+def test_commitment_list_filters_on_status_changes_and_news(api):
+    changed = reported_commitment()
+    quiet = full_commitment()
+    since = changed.reports.order_by("reported_on").last().reported_on.isoformat()
+    listed = get_ok(api, f"{API}/commitments/", status_changed_after=since)["results"]
+    assert [c["id"] for c in listed] == [changed.pk]
+    later = (changed.reports.order_by("reported_on").last().reported_on).replace(year=2099)
+    no_news = get_ok(api, f"{API}/commitments/", no_news_since=later.isoformat())["results"]
+    assert {c["id"] for c in no_news} == {changed.pk, quiet.pk}
+    response = api.get(f"{API}/commitments/", {"no_news_since": "soon"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "no_news_since" in response.json()["errors"]
+
+
 def test_source_list_counts_quotes_and_detail_gives_text_and_what_each_quote_backs(api):
     source = factories.SourceFactory(slug="article")
     organisation = factories.OrganisationFactory(name="Cluster")
@@ -580,7 +627,7 @@ LIST_QUERIES = {
     "organisations": 8,
     "people": 5,
     "agreements": 8,
-    "commitments": 4,
+    "commitments": 6,
     "sources": 3,
 }
 # A source's detail also shows its quotes and its mentions: one query for each kind.

@@ -22,7 +22,7 @@ from rest_framework.authtoken.models import Token
 
 from tracker.backup import NOT_BACKED_UP, backed_up_models
 from tracker.devtools import factories
-from tracker.models import Organisation, Person
+from tracker.models import Citation, Commitment, CommitmentReport, Organisation, Person
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +66,13 @@ def tracker_in_use(article_data):
     ministry.description = "Édité après le chargement"
     ministry._change_reason = "Précision"
     ministry.save()
+
+    # A progress report, cited by a quote its commitment already cites.
+    cited = Citation.objects.filter(commitment__isnull=False).select_related("commitment").first()
+    report = factories.CommitmentReportFactory(
+        commitment=cited.commitment, status="partly_met", summary="Tenu en partie"
+    )
+    Citation.objects.create(source=cited.source, quote=cited.quote, report=report)
 
     gone = factories.OrganisationFactory(name="Organisme dissous")
     factories.OrganisationNameFactory(organisation=gone, name="Ancien nom")
@@ -440,3 +447,25 @@ def test_a_backup_holding_one_record_twice_is_refused_not_overwritten(db, tmp_pa
     with pytest.raises(CommandError, match=r"record 2 \(tracker\.organisation, id 1\)"):
         restore(written_backup(tmp_path, entries))
     assert not Organisation.objects.exists()
+
+
+def test_restore_brings_reports_back_and_commitments_follow_them(
+    tracker_in_use, tmp_path, empty_the_database
+):
+    report = CommitmentReport.objects.get(summary="Tenu en partie")
+    backup = tmp_path / "tracker.json"
+    call_command("backup", output=str(backup), stderr=io.StringIO())
+    entries = json.loads(backup.read_text(encoding="utf-8"))
+    # A backup edited by hand, whose commitment row disagrees with its report.
+    for entry in entries:
+        if entry["model"] == "tracker.commitment" and entry["pk"] == report.commitment_id:
+            entry["fields"].update(status="announced", met_on=None, own_status="")
+
+    empty_the_database()
+    restore(written_backup(tmp_path, entries))
+
+    restored = CommitmentReport.objects.get(summary="Tenu en partie")
+    assert restored.citations.count() == 1
+    commitment = Commitment.objects.get(pk=report.commitment_id)
+    assert (commitment.status, commitment.met_on) == ("partly_met", restored.reported_on)
+    assert commitment.own_status == "announced"

@@ -374,6 +374,46 @@ def test_commitments_due_before_is_inclusive_and_drops_undated_ones():
     assert rows(CommitmentFilterSet, due_before="2022-06-30") == [wanted]
 
 
+def reported_commitment(signed_on, *reports):
+    """A commitment whose agreement was signed on `signed_on`, with reports (day, status)."""
+    agreement = factories.AgreementFactory(signed_on=signed_on)
+    commitment = factories.CommitmentFactory(agreement=agreement)
+    for day, status in reports:
+        factories.CommitmentReportFactory(commitment=commitment, reported_on=day, status=status)
+    return commitment
+
+
+@covers(CommitmentFilterSet, "status_changed_after")
+@covers(CommitmentFilterSet, "status_changed_before")
+def test_commitments_status_changed_between_keeps_changes_in_the_period_not_repeats():
+    signed = datetime.date(2021, 1, 1)
+    changed_in_2022 = reported_commitment(signed, (datetime.date(2022, 5, 1), "in_progress"))
+    repeated_in_2022 = reported_commitment(
+        signed, (datetime.date(2021, 6, 1), "met"), (datetime.date(2022, 5, 1), "met")
+    )
+    changed_in_2023 = reported_commitment(
+        signed, (datetime.date(2022, 1, 1), "announced"), (datetime.date(2023, 3, 1), "met")
+    )
+    factories.CommitmentFactory(agreement=factories.AgreementFactory(signed_on=signed))
+    assert rows(CommitmentFilterSet, status_changed_after="2022-01-01") == [
+        changed_in_2022,
+        changed_in_2023,
+    ]
+    assert rows(
+        CommitmentFilterSet, status_changed_after="2022-01-01", status_changed_before="2022-12-31"
+    ) == [changed_in_2022]
+    assert rows(CommitmentFilterSet, status_changed_before="2021-12-31") == [repeated_in_2022]
+
+
+@covers(CommitmentFilterSet, "no_news_since")
+def test_commitments_with_no_news_since_drop_those_reported_or_promised_since():
+    quiet = reported_commitment(datetime.date(2020, 1, 1), (datetime.date(2021, 1, 1), "unknown"))
+    never_reported = reported_commitment(datetime.date(2020, 1, 1))
+    reported_commitment(datetime.date(2020, 1, 1), (datetime.date(2023, 1, 1), "in_progress"))
+    reported_commitment(datetime.date(2023, 6, 1))  # promised since
+    assert rows(CommitmentFilterSet, no_news_since="2022-01-01") == [quiet, never_reported]
+
+
 @covers(CommitmentFilterSet, "overdue")
 def test_commitments_overdue_true_keeps_open_late_ones_and_false_the_others():
     today = timezone.localdate()
@@ -470,6 +510,12 @@ INVALID_INPUT = [
     (CommitmentFilterSet, "due_before", "soon", NOT_A_DATE),
     (CommitmentFilterSet, "due_before", "9999-12-31", OUT_OF_RANGE),
     (CommitmentFilterSet, "ordering", "price", "price " + NOT_A_CHOICE),
+    (CommitmentFilterSet, "status_changed_after", "lately", NOT_A_DATE),
+    (CommitmentFilterSet, "status_changed_after", "0202-01-01", OUT_OF_RANGE),
+    (CommitmentFilterSet, "status_changed_before", "2022-02-30", NOT_A_DATE),
+    (CommitmentFilterSet, "status_changed_before", "9999-12-31", OUT_OF_RANGE),
+    (CommitmentFilterSet, "no_news_since", "a year ago", NOT_A_DATE),
+    (CommitmentFilterSet, "no_news_since", "20211-01-01", NOT_A_DATE),
     (SourceFilterSet, "language", "klingon", "klingon " + NOT_A_CHOICE),
     (SourceFilterSet, "ordering", "price", "price " + NOT_A_CHOICE),
 ]

@@ -157,6 +157,7 @@ def searched_rows():
         factories.OrganisationLinkFactory(from_organisation=commitment.party)
         factories.PositionFactory(organisation=commitment.party)
         factories.CitationFactory(organisation=commitment.party)
+        factories.CommitmentReportFactory(commitment=commitment)
     named = factories.OrganisationFactory(name=LONG_QUERY)
     factories.AgreementPartyFactory(
         agreement=factories.AgreementFactory(title=LONG_QUERY), organisation=named
@@ -164,7 +165,9 @@ def searched_rows():
     factories.OrganisationNameFactory(organisation=named)
     factories.OrganisationLinkFactory(from_organisation=named)
     factories.PositionFactory(organisation=named, person=factories.PersonFactory(name=LONG_QUERY))
-    factories.CommitmentFactory(description=LONG_QUERY)
+    factories.CommitmentReportFactory(
+        commitment=factories.CommitmentFactory(description=LONG_QUERY)
+    )
     factories.CitationFactory(source=factories.SourceFactory(title=LONG_QUERY))
     return named
 

@@ -2,6 +2,7 @@
 locking (concurrency.py); its lists, searches and autocompletes answer what the database
 cannot take (a null character, a date out of range) with a message, never an error page."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets
@@ -27,6 +28,7 @@ from .models import (
     AgreementParty,
     Citation,
     Commitment,
+    CommitmentReport,
     LoadedFixtureRecord,
     Organisation,
     OrganisationLink,
@@ -42,6 +44,7 @@ from .querysets import (
     search_limits_exceeded,
     search_terms,
 )
+from .text import quote_occurs_in
 
 admin.site.site_header = _("Stakeholder tracker")
 admin.site.site_title = _("Stakeholder tracker")
@@ -550,6 +553,112 @@ class AgreementPartyAdmin(TrackerAdmin):
         return deleted, counts, perms_needed, protected
 
 
+class ReportWithQuoteForm(forms.ModelForm):
+    """A progress report and one quote from the source that reports it, saved together.
+
+    Django's inlines do not nest, so the commitment's page takes a report's first (or one
+    more) quote in the report's own row; its other quotes are on the report's own page.
+    """
+
+    source = forms.ModelChoiceField(
+        queryset=Source.objects.defer("text", "search_text"),
+        required=False,
+        label=_("source"),
+        widget=CheckedAutocompleteSelect(Citation._meta.get_field("source"), admin.site),
+    )
+    quote = forms.CharField(
+        required=False,
+        label=_("quote"),
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
+        help_text=_("Words copied from the source's text, exactly as they appear."),
+    )
+
+    class Meta:
+        model = CommitmentReport
+        fields = ["reported_on", "reported_on_precision", "status", "summary"]
+
+    def clean(self):
+        cleaned = super().clean()
+        source, quote = cleaned.get("source"), (cleaned.get("quote") or "").strip()
+        if self.instance.pk is not None and not source and not quote:
+            return cleaned  # a report already cited, its quote not changed here
+        if not source:
+            self.add_error(
+                "source", _("A progress report needs a quote from the source that reports it.")
+            )
+        if not quote:
+            self.add_error(
+                "quote", _("A progress report needs a quote from the source that reports it.")
+            )
+        if source and quote:
+            text = Source.objects.values_list("text", flat=True).get(pk=source.pk)
+            if not quote_occurs_in(quote, text):
+                self.add_error(
+                    "quote",
+                    _("This quote does not occur in the text of “%(source)s”.")
+                    % {"source": source},
+                )
+            elif (
+                self.instance.pk is not None
+                and self.instance.citations.filter(source=source, quote=quote).exists()
+            ):
+                self.add_error("quote", _("This record already cites this quote."))
+        cleaned["quote"] = quote
+        return cleaned
+
+    def save(self, commit=True):
+        report = super().save(commit=commit)
+        if commit and self.cleaned_data.get("source"):
+            Citation.objects.create(
+                source=self.cleaned_data["source"], quote=self.cleaned_data["quote"], report=report
+            )
+        return report
+
+
+class CommitmentReportInline(CheckedAutocompleteMixin, admin.TabularInline):
+    """A commitment's reports, each with a quote; more quotes on the report's own page."""
+
+    model = CommitmentReport
+    form = ReportWithQuoteForm
+    fields = ["reported_on", "reported_on_precision", "status", "summary", "source", "quote"]
+    extra = 0
+    show_change_link = True
+
+
+class ReportCitationFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kept = [
+            form
+            for form in self.forms
+            if form.has_changed() or form.instance.pk
+            if not self.can_delete or not form.cleaned_data.get("DELETE")
+            if form.cleaned_data
+        ]
+        if not kept:
+            raise ValidationError(
+                _("A progress report needs at least one quote from the source that reports it."),
+                code="report_without_citation",
+            )
+
+
+class ReportCitationInline(citation_inline("report")):
+    formset = ReportCitationFormSet
+    min_num = 1
+    extra = 0
+
+
+@admin.register(CommitmentReport)
+class CommitmentReportAdmin(TrackerAdmin):
+    list_display = ["__str__", "commitment", "summary"]
+    list_filter = ["status"]
+    list_select_related = ["commitment"]
+    search_fields = ["summary", "commitment__search_text"]
+    autocomplete_fields = ["commitment"]
+    inlines = [ReportCitationInline]
+    fields = ["commitment", ("reported_on", "reported_on_precision"), "status", "summary"]
+
+
 @admin.register(Commitment)
 class CommitmentAdmin(TrackerAdmin):
     list_display = ["__str__", "party", "agreement", "category", "status", "due_on", "met_on"]
@@ -557,7 +666,15 @@ class CommitmentAdmin(TrackerAdmin):
     list_select_related = ["party", "agreement"]
     search_fields = ["search_text", "party__search_text", "agreement__search_text"]
     autocomplete_fields = ["agreement", "party", "beneficiary"]
-    inlines = [citation_inline("commitment")]
+    inlines = [CommitmentReportInline, citation_inline("commitment")]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Once a commitment has reports, they decide its status: it is edited through them."""
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.reports.exists():
+            readonly += ["status", "met_on"]
+        return readonly
+
     fields = [
         "slug",
         "agreement",

@@ -32,6 +32,8 @@ from django.db.models import Max
 from simple_history.models import HistoricalChanges
 
 from .data_version import changed_on_commit
+from .models import Commitment
+from .reports import follow_reports_in_bulk
 
 # Mentions are derived from the sources' texts and the tracker's names: a restore finds them
 # again (`mentions.refresh_all`) rather than trusting a file for them.
@@ -241,6 +243,8 @@ def restore_backup(path, entries):
             ) from error
         mentions.names_changed()
         mentions.refresh_all()
+        # Records were saved raw: each commitment follows its latest restored report.
+        follow_reports_in_bulk(Commitment.objects.all())
     return len(entries), version_change
 
 

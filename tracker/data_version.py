@@ -47,6 +47,7 @@ TRACKED_MODELS = (
     "Agreement",
     "AgreementParty",
     "Commitment",
+    "CommitmentReport",
     "Citation",
 )
 

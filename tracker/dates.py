@@ -46,6 +46,15 @@ def normalise_partial_date(value, precision):
     return value
 
 
+def last_day_of(value, precision):
+    """The last day of the month or year a partial date stands for."""
+    if precision == DatePrecision.MONTH:
+        return value.replace(day=calendar.monthrange(value.year, value.month)[1])
+    if precision == DatePrecision.YEAR:
+        return value.replace(month=12, day=31)
+    return value
+
+
 def format_partial_date(value, precision=DatePrecision.DAY):
     """'28 December 2021', 'July 2020' or '2020', in the active language."""
     if value is None:

@@ -29,6 +29,7 @@ from .models import (
     AgreementParty,
     Citation,
     Commitment,
+    CommitmentReport,
     Organisation,
     OrganisationLink,
     Person,
@@ -237,6 +238,18 @@ class CommitmentForm(RecordForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
 
+class ReportForm(RecordForm):
+    """A commitment's progress report; the selection is its first quote."""
+
+    prefilled_from_quote = "summary"
+    commitment = record_choice(Commitment, gettext_lazy("commitment"))
+
+    class Meta:
+        model = CommitmentReport
+        fields = ["commitment", "reported_on", "reported_on_precision", "status", "summary"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
+
+
 @dataclass(frozen=True)
 class Kind:
     """A kind of record the desk cites: its name in addresses, its citation field, its form."""
@@ -264,6 +277,7 @@ KINDS = {
         Kind("agreement", Agreement, "agreement", AgreementForm),
         Kind("party", AgreementParty, "agreement_party", PartyForm),
         Kind("commitment", Commitment, "commitment", CommitmentForm),
+        Kind("report", CommitmentReport, "report", ReportForm),
     )
 }
 CREATABLE = [kind for kind in KINDS.values() if kind.form_class]
@@ -282,6 +296,7 @@ def candidates(query, limit=8):
         "link": ("from_organisation", "to_organisation"),
         "position": ("person", "organisation"),
         "party": ("agreement", "organisation"),
+        "report": ("commitment",),
     }
     found = []
     for kind in KINDS.values():

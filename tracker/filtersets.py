@@ -195,6 +195,22 @@ class CommitmentFilterSet(SearchFilterSet):
         label=_("Due on or before"),
         validators=[validate_date_in_range],
     )
+    status_changed_after = django_filters.DateFilter(
+        method="filter_status_changed",
+        label=_("Status changed on or after"),
+        validators=[validate_date_in_range],
+    )
+    status_changed_before = django_filters.DateFilter(
+        method="filter_status_changed",
+        label=_("Status changed on or before"),
+        validators=[validate_date_in_range],
+    )
+    no_news_since = django_filters.DateFilter(
+        method="filter_no_news_since",
+        label=_("No news since"),
+        help_text=_("No progress report, and not promised, on or after this date."),
+        validators=[validate_date_in_range],
+    )
     overdue = django_filters.BooleanFilter(
         method="filter_overdue",
         label=_("Overdue"),
@@ -208,7 +224,32 @@ class CommitmentFilterSet(SearchFilterSet):
 
     class Meta:
         model = Commitment
-        fields = ["q", "agreement", "party", "category", "status", "due_before", "overdue"]
+        fields = [
+            "q",
+            "agreement",
+            "party",
+            "category",
+            "status",
+            "due_before",
+            "status_changed_after",
+            "status_changed_before",
+            "no_news_since",
+            "overdue",
+        ]
+
+    def filter_status_changed(self, queryset, name, value):
+        # Both bounds go into one condition: a change within the period, not one change
+        # after the start and another before the end.
+        if name == "status_changed_before" and self.form.cleaned_data.get("status_changed_after"):
+            return queryset  # applied with `status_changed_after`
+        if value is None:
+            return queryset
+        after = value if name == "status_changed_after" else None
+        before = self.form.cleaned_data.get("status_changed_before")
+        return queryset.status_changed(after=after, before=before)
+
+    def filter_no_news_since(self, queryset, name, value):
+        return queryset if value is None else queryset.no_news_since(value)
 
     def filter_overdue(self, queryset, name, overdue):
         if overdue is None:

@@ -15,13 +15,14 @@ from django.utils.translation import gettext_lazy as _
 
 from . import ingest
 from .choices import Language
-from .models import Agreement, Organisation, Person, Source
+from .models import Agreement, Commitment, Organisation, Person, Source
 
 SUGGESTED_MODELS = {
     Organisation: "organisations",
     Agreement: "agreements",
     Person: "people",
     Source: "sources",
+    Commitment: "commitments",
 }
 
 

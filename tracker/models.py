@@ -26,7 +26,14 @@ from .choices import (
     OrganisationKind,
     PartyRole,
 )
-from .dates import EARLIEST_DATE, LATEST_DATE, normalise_partial_date, validate_date_in_range
+from .dates import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    format_partial_date,
+    last_day_of,
+    normalise_partial_date,
+    validate_date_in_range,
+)
 from .text import fold, normalise_quote, quote_occurs_in
 
 
@@ -615,9 +622,25 @@ class Commitment(SearchableModel):
     )
     due_on = date_field(_("due on"))
     met_on = date_field(_("met on"))
+    # The status and date staff typed on the commitment itself, kept while its progress
+    # reports decide `status` and `met_on` (tracker/reports.py), and given back when the last
+    # report goes. Empty while the commitment has no report.
+    own_status = models.CharField(
+        _("status before any report"),
+        max_length=20,
+        choices=CommitmentStatus.choices,
+        blank=True,
+        editable=False,
+    )
+    own_met_on = models.DateField(
+        _("met on, before any report"), null=True, blank=True, editable=False
+    )
 
     history = HistoricalRecords()
     objects = querysets.CommitmentQuerySet.as_manager()
+
+    # The field that names the record to people: suggestions, filter inputs.
+    name_field = "description"
 
     class Meta:
         # Column orderings: ordering through a join sorts every row of a large table.
@@ -627,6 +650,11 @@ class Commitment(SearchableModel):
         constraints = [
             choices_constraint("category", CommitmentCategory),
             choices_constraint("status", CommitmentStatus),
+            models.CheckConstraint(
+                condition=Q(own_status="") | Q(own_status__in=CommitmentStatus.values),
+                name="%(class)s_own_status_valid",
+                violation_error_message=_("own_status must be one of the listed choices."),
+            ),
             models.CheckConstraint(
                 condition=Q(met_on__isnull=True)
                 | Q(status__in=[CommitmentStatus.MET, CommitmentStatus.PARTLY_MET]),
@@ -682,6 +710,97 @@ class Commitment(SearchableModel):
             raise ValidationError(errors)
 
 
+class CommitmentReport(models.Model):
+    """What a source reported, at a date, about how far a commitment has got."""
+
+    commitment = models.ForeignKey(
+        Commitment,
+        # A report describes one commitment and means nothing without it.
+        on_delete=models.CASCADE,
+        related_name="reports",
+        verbose_name=_("commitment"),
+    )
+    reported_on = models.DateField(
+        _("reported on"),
+        validators=[validate_date_in_range],
+        help_text=_("The date the report describes, as precisely as the source gives it."),
+        error_messages={
+            "blank": _("A progress report needs the date it describes."),
+            "null": _("A progress report needs the date it describes."),
+        },
+    )
+    reported_on_precision = models.CharField(
+        _("precision of the report's date"),
+        max_length=8,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+    )
+    status = models.CharField(_("status"), max_length=20, choices=CommitmentStatus.choices)
+    summary = models.CharField(_("summary"), max_length=500)
+
+    history = HistoricalRecords()
+    objects = querysets.CommitmentReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["commitment_id", "reported_on", "id"]
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commitment", "reported_on", "status"],
+                name="%(class)s_unique",
+                violation_error_message=_(
+                    "This commitment already has a report with this date and status."
+                ),
+            ),
+            choices_constraint("status", CommitmentStatus),
+            choices_constraint("reported_on_precision", DatePrecision),
+            date_range_constraint("reported_on"),
+        ]
+        indexes = [models.Index(fields=["reported_on"], name="report_reported_on_idx")]
+
+    def __str__(self):
+        return f"{format_partial_date(self.reported_on, self.reported_on_precision)}: " + str(
+            self.get_status_display()
+        )
+
+    def get_absolute_url(self):
+        return f"{reverse('tracker:commitment-detail', kwargs={'pk': self.commitment_id})}" + (
+            f"#report-{self.pk}"
+        )
+
+    def natural_key(self):
+        return (*self.commitment.natural_key(), self.reported_on.isoformat(), self.status)
+
+    natural_key.dependencies = ["tracker.commitment"]
+
+    def clean(self):
+        self.reported_on = normalise_partial_date(self.reported_on, self.reported_on_precision)
+        # The commitment may be being added on the same page (not saved yet): it is attached.
+        commitment = self._meta.get_field("commitment").get_cached_value(self, None)
+        if commitment is None and self.commitment_id:
+            commitment = self.commitment
+        if self.reported_on is None or commitment is None or not commitment.agreement_id:
+            return
+        signed_on = commitment.agreement.signed_on
+        # A partial date stands for its whole month or year: refused only when all of it
+        # lies before the signing.
+        if signed_on and last_day_of(self.reported_on, self.reported_on_precision) < signed_on:
+            raise ValidationError(
+                {
+                    "reported_on": _(
+                        "A progress report cannot describe a date before its agreement was "
+                        "signed (%(signed_on)s)."
+                    )
+                    % {
+                        "signed_on": format_partial_date(
+                            signed_on, commitment.agreement.signed_on_precision
+                        )
+                    }
+                }
+            )
+
+
 CITATION_TARGETS = (
     "organisation",
     "organisation_link",
@@ -690,6 +809,7 @@ CITATION_TARGETS = (
     "agreement",
     "agreement_party",
     "commitment",
+    "report",
 )
 
 
@@ -775,6 +895,14 @@ class Citation(models.Model):
         related_name="citations",
         verbose_name=_("commitment"),
     )
+    report = models.ForeignKey(
+        CommitmentReport,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
+        verbose_name=_("progress report"),
+    )
 
     # Where the quote sits in the source's text, when it was taken from a selection there:
     # characters start to end of `source.text`. Quotes typed by hand have none.
@@ -837,6 +965,7 @@ class Citation(models.Model):
         "tracker.position",
         "tracker.agreementparty",
         "tracker.commitment",
+        "tracker.commitmentreport",
     ]
 
     def chosen_targets(self):
@@ -868,6 +997,8 @@ class Citation(models.Model):
             return f"{target.person} — {target.title}, {target.organisation}"
         if name == "agreement_party":
             return f"{target.organisation} — {target.get_role_display()}, {target.agreement}"
+        if name == "report":
+            return f"{target.commitment} — {target}"
         return str(target)
 
     def clean(self):

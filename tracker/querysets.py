@@ -4,7 +4,7 @@ from typing import NamedTuple
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -332,6 +332,7 @@ class AgreementQuerySet(SlugQuerySet, SearchQuerySet):
                 "commitments",
                 queryset=_model("Commitment")
                 .objects.select_related("party", "beneficiary")
+                .with_latest_news()
                 .prefetch_related(Prefetch("citations", queryset=citation)),
             ),
             Prefetch("citations", queryset=citation),
@@ -354,9 +355,60 @@ class CommitmentQuerySet(SlugQuerySet, SearchQuerySet):
         return self.filter(due_on__lt=today, status__in=CommitmentStatus.open_values())
 
     def with_related(self):
+        citations = Prefetch("citations", queryset=_model("Citation").objects.with_source())
         return self.select_related("agreement", "party", "beneficiary").prefetch_related(
-            Prefetch("citations", queryset=_model("Citation").objects.with_source())
+            citations,
+            Prefetch(
+                "reports",
+                queryset=_model("CommitmentReport")
+                .objects.order_by("reported_on", "id")
+                .prefetch_related(citations),
+            ),
         )
+
+    def status_changed(self, after=None, before=None):
+        """Commitments a progress report dated `after`..`before` (inclusive) gave a new status:
+        one other than the report before it said, or than the commitment's own for its first."""
+        report = _model("CommitmentReport").objects
+        previous = report.filter(
+            commitment=OuterRef("commitment"), reported_on__lt=OuterRef("reported_on")
+        ).order_by("-reported_on", "-id")
+        changes = report.filter(commitment=OuterRef("pk")).exclude(
+            status=Coalesce(Subquery(previous.values("status")[:1]), F("commitment__own_status"))
+        )
+        if after is not None:
+            changes = changes.filter(reported_on__gte=after)
+        if before is not None:
+            changes = changes.filter(reported_on__lte=before)
+        return self.filter(Exists(changes))
+
+    def no_news_since(self, day):
+        """Commitments nothing was heard of on or after `day`: no report, and not promised then
+        (the agreement's signing is their first news)."""
+        report = _model("CommitmentReport").objects
+        return self.exclude(
+            Exists(report.filter(commitment=OuterRef("pk"), reported_on__gte=day))
+        ).exclude(agreement__signed_on__gte=day)
+
+    def with_latest_news(self):
+        """Each commitment with `latest_news_on`: the date of its latest progress report."""
+        return self.annotate(latest_news_on=Max("reports__reported_on"))
+
+
+class CommitmentReportQuerySet(SearchQuerySet):
+    """Reports are searched by their summary, as written, and by their commitment's words."""
+
+    search_paths = ("commitment__search_text",)
+
+    def search_condition(self, term):
+        return Q(summary__icontains=term.typed) | super().search_condition(term)
+
+    def get_by_natural_key(self, commitment_slug, reported_on, status):
+        return self.get(commitment__slug=commitment_slug, reported_on=reported_on, status=status)
+
+    def latest_first(self):
+        """Latest dated first; of two reports for one day, the one recorded last."""
+        return self.order_by("-reported_on", "-id")
 
 
 class CitationQuerySet(SearchQuerySet):
@@ -394,4 +446,5 @@ class CitationQuerySet(SearchQuerySet):
             "agreement_party__agreement",
             "agreement_party__organisation",
             "commitment__agreement",
+            "report__commitment",
         )

@@ -29,6 +29,7 @@ from ..models import (
     AgreementParty,
     Citation,
     Commitment,
+    CommitmentReport,
     Mention,
     Organisation,
     OrganisationLink,
@@ -225,6 +226,16 @@ PARTY = Shape(
     Citations(),
 )
 
+REPORT = Shape(
+    "Report",
+    CommitmentReport,
+    Date("reported_on", "The date the report describes."),
+    precision("reported_on_precision", "the report's date"),
+    choice("status", CommitmentStatus, "The status the source reports at that date."),
+    text("summary", "What the report says, in short."),
+    Citations(help_text="The quotes of the sources that report it."),
+)
+
 COMMITMENT = Shape(
     "Commitment",
     Commitment,
@@ -251,6 +262,13 @@ COMMITMENT = Shape(
     Date("due_on", "When it is due, if a date was given."),
     Date("met_on", "When it was met, for a met or partly met commitment."),
     Citations(),
+    Many(
+        "reports",
+        REPORT,
+        Rows(CommitmentReport, "commitment", order=("reported_on", "id")),
+        help_text="Progress reports, earliest first; the latest gives the commitment's status "
+        "and met_on.",
+    ),
 )
 
 AGREEMENT = Shape(
@@ -274,7 +292,8 @@ AGREEMENT = Shape(
     Many(
         "commitments",
         # Inside its agreement, a commitment does not repeat the agreement.
-        COMMITMENT.without("AgreementCommitment", "slug", "agreement"),
+        # Nor its reports, which its own record lists (its status is the latest's).
+        COMMITMENT.without("AgreementCommitment", "slug", "agreement", "reports"),
         Rows(Commitment, "agreement", order=("party__name", "id")),
         help_text="What each party undertook, with the quotes that say so.",
     ),
@@ -323,6 +342,7 @@ class QuoteSerializer(StrictSerializer):
             ("agreement", "agreement"),
             ("agreement_party", "agreement_party"),
             ("commitment", "commitment"),
+            ("report", "report"),
         ],
         help_text="What kind of record the quote backs.",
     )

@@ -1,5 +1,7 @@
 """factory-boy factories for every model; the synthetic data generator uses them too."""
 
+import datetime
+
 import factory
 from factory.django import DjangoModelFactory
 
@@ -131,3 +133,20 @@ class CitationFactory(DjangoModelFactory):
     source = factory.SubFactory(SourceFactory)
     quote = factory.LazyAttribute(lambda citation: " ".join(citation.source.text.split()[:6]))
     organisation = factory.SubFactory(OrganisationFactory)
+
+
+class CommitmentReportFactory(DjangoModelFactory):
+    """A progress report on a commitment, a year after its agreement was signed."""
+
+    class Meta:
+        model = models.CommitmentReport
+
+    commitment = factory.SubFactory(CommitmentFactory)
+    reported_on = factory.LazyAttribute(
+        lambda report: (
+            (report.commitment.agreement.signed_on or datetime.date(2022, 1, 1))
+            + datetime.timedelta(days=365)
+        )
+    )
+    status = CommitmentStatus.IN_PROGRESS
+    summary = factory.Faker("sentence", nb_words=8)

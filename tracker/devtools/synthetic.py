@@ -37,6 +37,7 @@ from tracker.choices import (
     PartyRole,
 )
 from tracker.data_version import changed_on_commit
+from tracker.reports import follow_reports_in_bulk
 from tracker.text import fold
 
 # Dates are drawn inside a fixed window, not around today, so a seed means the same data on
@@ -45,6 +46,15 @@ FIRST_DAY = datetime.date(2008, 1, 1)
 LAST_DAY = datetime.date(2025, 6, 30)
 
 INSERT_CHUNK = 2000
+
+REPORT_FR = {
+    CommitmentStatus.ANNOUNCED: "engagement annoncé",
+    CommitmentStatus.IN_PROGRESS: "travaux en cours",
+    CommitmentStatus.MET: "engagement tenu",
+    CommitmentStatus.PARTLY_MET: "engagement tenu en partie",
+    CommitmentStatus.NOT_MET: "engagement non tenu",
+    CommitmentStatus.UNKNOWN: "état inconnu",
+}
 
 CITIES = [
     "Casablanca",
@@ -664,9 +674,15 @@ class Generator:
             self.make_people()
             self.make_agreements()
             self.make_commitments()
+            self.make_reports()
             self.make_citations()
             self.write_sources()
             self.insert(models.Citation, self.citations, "citations")
+            # Reports were written in bulk, without the signal that makes each commitment
+            # follow its latest one.
+            follow_reports_in_bulk(
+                models.Commitment.objects.filter(pk__in=[c.pk for _p, c in self.commitments])
+            )
             # bulk_create sends no signals: the names each source mentions are found here,
             # and what is cached from the data before must go.
             self.counts[models.Mention._meta.verbose_name_plural] = self.find_mentions()
@@ -1182,6 +1198,46 @@ class Generator:
             self.commitments.append((plan, commitment))
         self.insert(models.Commitment, [c[1] for c in self.commitments], "commitments")
 
+    def make_reports(self):
+        """One to four progress reports for most commitments, spread from the signing to the
+        end of the window; the last reports the status the commitment was drawn with."""
+        rng, f = self.rng, self.factories
+        open_statuses = [
+            CommitmentStatus.ANNOUNCED,
+            CommitmentStatus.IN_PROGRESS,
+            CommitmentStatus.UNKNOWN,
+        ]
+        self.reports = []
+        for plan, commitment in self.commitments:
+            if rng.random() < 0.2:
+                continue
+            start = commitment.agreement.signed_on or FIRST_DAY
+            count = rng.randint(1, 4)
+            days = sorted({self.day_between(start, max(start, LAST_DAY)) for _ in range(count)})
+            english = plan["language"] == Language.ENGLISH
+            for number, day in enumerate(days):
+                last = number == len(days) - 1
+                status = commitment.status if last else rng.choice(open_statuses)
+                label = str(CommitmentStatus(status).label)
+                when = date_en(day) if english else date_fr(day)
+                summary = (
+                    f"As of {when}, {commitment.party.name}: {label.lower()}, {commitment}"
+                    if english
+                    else f"Au {when}, {commitment.party.name} : {REPORT_FR[status]}, {commitment}"
+                )
+                self.reports.append(
+                    (
+                        plan,
+                        f.CommitmentReportFactory.build(
+                            commitment=commitment,
+                            reported_on=day,
+                            status=status,
+                            summary=summary[:500],
+                        ),
+                    )
+                )
+        self.insert(models.CommitmentReport, [r for _p, r in self.reports], "progress reports")
+
     # ---- evidence ----------------------------------------------------------------------
 
     def sentence_for(self, kind, target, english):
@@ -1281,6 +1337,7 @@ class Generator:
             + [("position", p, p[1], None) for p in self.positions]
             + [("organisation_link", link, link[3], None) for link in self.links]
             + [("person", p, p[1].person, None) for p in self.positions if p[1].ended_on is None]
+            + [("report", r, r, None) for _plan, r in self.reports]
         )
         self.citations = []
         seen = set()
@@ -1301,6 +1358,8 @@ class Generator:
                 )
                 if kind == "commitment":
                     quote = record.description  # the article quotes the undertaking itself
+                elif kind == "report":
+                    quote = record.summary
                 else:
                     quote = self.sentence_for(kind, target, english)
                 key = (source, quote, kind, id(record))
@@ -1394,6 +1453,7 @@ def tracker_row_counts():
             models.Agreement,
             models.AgreementParty,
             models.Commitment,
+            models.CommitmentReport,
             models.Citation,
         )
     }
@@ -1404,6 +1464,7 @@ def delete_tracker_data():
     ordered = [
         models.Mention,
         models.Citation,
+        models.CommitmentReport,
         models.Commitment,
         models.AgreementParty,
         models.Agreement,
