@@ -223,11 +223,14 @@ def scanned(monkeypatch):
 
 
 def test_a_name_added_rescans_only_the_sources_that_can_contain_it(cluster, scanned):
-    others = [
-        factories.SourceFactory(text=f"Article {n} sur le Cluster médical.") for n in range(8)
-    ]
-    naming = factories.SourceFactory(text="Nextcor rejoint le Cluster médical.")
-    also = factories.SourceFactory(text="Selon NEXTCOR, le marché croît.")
+    # Titles and outlets of our own: the candidates are found in all of a source's searched
+    # words, and a random title could hold one of the names below.
+    def source(text, n=0):
+        return factories.SourceFactory(title=f"Article {n}", outlet="La Revue", text=text)
+
+    others = [source(f"Article {n} sur le Cluster médical.", n) for n in range(8)]
+    naming = source("Nextcor rejoint le Cluster médical.")
+    also = source("Selon NEXTCOR, le marché croît.")
     scanned.clear()
 
     nextcor = factories.OrganisationFactory(name="Nextcor", acronym="")
