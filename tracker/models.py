@@ -632,9 +632,7 @@ class Commitment(SearchableModel):
         blank=True,
         editable=False,
     )
-    own_met_on = models.DateField(
-        _("met on, before any report"), null=True, blank=True, editable=False
-    )
+    own_met_on = date_field(_("met on, before any report"), editable=False)
 
     history = HistoricalRecords()
     objects = querysets.CommitmentQuerySet.as_manager()
@@ -665,6 +663,7 @@ class Commitment(SearchableModel):
             ),
             date_range_constraint("due_on"),
             date_range_constraint("met_on"),
+            date_range_constraint("own_met_on"),
         ]
         indexes = [models.Index(fields=["status", "due_on"], name="commitment_status_due_idx")]
 

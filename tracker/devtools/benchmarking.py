@@ -404,7 +404,27 @@ def floor_commitments():
         )[:PAGE_SIZE]
     )
     url = detail_prefix("tracker:commitment-detail", "pk")
-    cited = citations_by("commitment", [row[0] for row in rows])
+    ids = [row[0] for row in rows]
+    cited = citations_by("commitment", ids)
+    reports = {}
+    report_rows = list(
+        models.CommitmentReport.objects.filter(commitment_id__in=ids)
+        .order_by("reported_on", "id")
+        .values_list(
+            "id", "commitment_id", "reported_on", "reported_on_precision", "status", "summary"
+        )
+    )
+    report_cited = citations_by("report", [row[0] for row in report_rows])
+    for key, owner, reported_on, precision, status, summary in report_rows:
+        reports.setdefault(owner, []).append(
+            {
+                "reported_on": reported_on,
+                "reported_on_precision": precision,
+                "status": status,
+                "summary": summary,
+                "citations": report_cited.get(key, []),
+            }
+        )
     results = [
         {
             "id": row[0],
@@ -420,6 +440,7 @@ def floor_commitments():
             "due_on": row[12],
             "met_on": row[13],
             "citations": cited.get(row[0], []),
+            "reports": reports.get(row[0], []),
         }
         for row in rows
     ]
