@@ -7,6 +7,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from tests.test_generate_data import generate
+from tracker import models
+from tracker.devtools.benchmarking import busiest_samples
 
 
 @pytest.mark.django_db
@@ -45,6 +47,15 @@ def test_benchmark_measures_every_face_and_prints_its_table():
                 if line.startswith(f"search  {face} agreements q={words}")
             )
             assert " 200 " in row, row
+    # The lists behind the dashboard's attention panel are measured on both faces.
+    for face in ("ui", "api"):
+        for name in ("overdue", "no news for a year", "status changed in 90 days"):
+            row = next(
+                line
+                for line in table.splitlines()
+                if line.startswith(f"{face:<7} commitments {name}")
+            )
+            assert " 200 " in row, row
     # The benchmark's superuser and its session exist only during the run.
     assert not get_user_model().objects.exists()
 
@@ -53,3 +64,20 @@ def test_benchmark_measures_every_face_and_prints_its_table():
 def test_benchmark_refuses_an_unknown_face():
     with pytest.raises(CommandError, match="Unknown face nosuch"):
         call_command("benchmark", faces="api,nosuch", stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_benchmark_measures_the_pages_of_the_records_with_the_most_follow_up():
+    generate()
+    samples = busiest_samples()
+    most_reports = max(c.reports.count() for c in models.Commitment.objects.all())
+    assert most_reports >= 2
+    assert samples["commitments"].reports.count() == most_reports
+    most_on_agreement = max(
+        models.CommitmentReport.objects.filter(commitment__agreement=a).count()
+        for a in models.Agreement.objects.all()
+    )
+    assert (
+        models.CommitmentReport.objects.filter(commitment__agreement=samples["agreements"]).count()
+        == most_on_agreement
+    )

@@ -26,6 +26,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from http.client import HTTPConnection
 
 import orjson
@@ -665,6 +666,7 @@ class Bench:
             resource: model.objects.order_by("pk").first()
             for resource, (model, _lookup) in API_RESOURCES.items()
         }
+        samples.update(busiest_samples())
         if "api" in faces:
             for resource, (_model, lookup) in API_RESOURCES.items():
                 self.measure(
@@ -686,6 +688,11 @@ class Bench:
         if "ui" in faces:
             for path in UI_LISTS:
                 self.measure("ui", f"{path.strip('/')} list" if path != "/" else "dashboard", path)
+            for name, query in attention_queries().items():
+                self.measure("ui", f"commitments {name}", f"/commitments/?{query}")
+                self.measure(
+                    "api", f"commitments {name}", f"{API_PREFIX}commitments/?{query}", self.headers
+                )
             for resource, sample in samples.items():
                 if sample is not None:
                     self.measure("ui", f"{resource} detail", sample.get_absolute_url())
@@ -730,6 +737,34 @@ class Bench:
                     reverse("admin:tracker_agreement_changelist") + f"?{query}",
                 )
         return self.results
+
+
+def busiest_samples():
+    """The commitment with the most progress reports and the agreement with the most reports
+    on its commitments: their pages are the ones whose cost could grow with follow-up."""
+    commitment = models.Commitment.objects.annotate(n=Count("reports")).order_by("-n", "pk").first()
+    agreement = (
+        models.Agreement.objects.annotate(n=Count("commitments__reports"))
+        .order_by("-n", "pk")
+        .first()
+    )
+    return {
+        name: sample
+        for name, sample in (("commitments", commitment), ("agreements", agreement))
+        if sample is not None
+    }
+
+
+def attention_queries():
+    """The filtered lists behind the dashboard's attention panel, as a reader opens them."""
+    today = date.today()
+    return {
+        "overdue": "overdue=true",
+        "no news for a year": f"no_news_since={(today - timedelta(days=365)).isoformat()}",
+        "status changed in 90 days": (
+            f"status_changed_after={(today - timedelta(days=90)).isoformat()}"
+        ),
+    }
 
 
 def format_ms(value):
