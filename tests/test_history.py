@@ -64,9 +64,7 @@ def test_quote_added_changed_and_removed_shows_in_its_records_history(admin_clie
     assert reverse("admin:tracker_citation_history", args=[citation_pk]) in page
 
 
-def test_names_parties_commitments_and_reports_show_in_their_records_history(
-    admin_client, editor
-):
+def test_names_parties_commitments_and_reports_show_in_their_records_history(admin_client, editor):
     organisation = factories.OrganisationFactory()
     agreement = factories.AgreementFactory()
     with acting_as(editor):
@@ -220,9 +218,10 @@ def test_recent_changes_pages_through_every_change(admin_client):
     first = recent(admin_client).content.decode()
     second = recent(admin_client, page=2).content.decode()
     assert "Person number 59" in first and "Person number 00" not in first
-    assert "Person number 00" in second or "Person number 00" in recent(
-        admin_client, page=3
-    ).content.decode()
+    assert (
+        "Person number 00" in second
+        or "Person number 00" in recent(admin_client, page=3).content.decode()
+    )
 
 
 def test_recent_changes_queries_do_not_grow_with_rows(

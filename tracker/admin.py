@@ -13,8 +13,8 @@ from django.core.paginator import Paginator
 from django.db import connections, models
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
-from django.shortcuts import get_object_or_404, redirect
 from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join

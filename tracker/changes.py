@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from .dates import EARLIEST_DATE, LATEST_DATE, date_range_message
-from .history import KINDS, attach_links, recent_changes
+from .history import KINDS, attach_links, describe_values, recent_changes
 from .views import ReadAccessMixin
 
 # A page deeper than this would make each kind's query read more rows than a page is worth;
@@ -117,7 +117,7 @@ class RecentChangesView(ReadAccessMixin, TemplateView):
                 offset=(number - 1) * self.paginate_by,
                 limit=self.paginate_by,
             )
-            attach_links(changes)
+            describe_values(attach_links(changes))
         context = self.get_context_data(
             filterset={"form": form},
             filter_valid=valid,
@@ -136,9 +136,7 @@ class RecentChangesView(ReadAccessMixin, TemplateView):
         except ValueError:
             number = 0
         if number < 1:
-            return 1, _("“%(page)s” is not a page number; showing the first page.") % {
-                "page": raw
-            }
+            return 1, _("“%(page)s” is not a page number; showing the first page.") % {"page": raw}
         if number > MAX_PAGE:
             return MAX_PAGE, _(
                 "Pages stop at %(max)s; showing page %(max)s. Filter by date to go further back."

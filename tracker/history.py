@@ -14,6 +14,7 @@ import datetime
 import heapq
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -23,6 +24,7 @@ from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .models import (
     Agreement,
@@ -77,6 +79,13 @@ HIDDEN_FIELDS = {"search_text"}
 
 REVERT_REASON = "Reverted to the version of {date}"
 RESTORE_REASON = "Restored from the deleted records"
+# The other reasons written with changes, here so that their translations are kept.
+WRITTEN_REASONS = (
+    gettext_noop("Loaded from the article fixtures"),
+    gettext_noop("Status followed from its progress reports"),
+    gettext_noop("Generated synthetic data"),
+    gettext_noop("Restored from the deleted records"),
+)
 _REVERTED = re.compile(r"^Reverted to the version of (?P<date>\S+)$")
 
 
@@ -143,13 +152,14 @@ class Change:
 
     @property
     def description(self):
+        named = getattr(self, "named_after", None)
+        if named:
+            return f"{named} ({self.row.instance})"
         return str(self.row.instance)
 
     @property
     def admin_history_url(self):
-        return reverse(
-            f"admin:tracker_{self.model._meta.model_name}_history", args=[self.row.id]
-        )
+        return reverse(f"admin:tracker_{self.model._meta.model_name}_history", args=[self.row.id])
 
     @property
     def revert_url(self):
@@ -229,11 +239,26 @@ def record_history(model, pk):
     return changes
 
 
+# Kinds whose own name says little ("Signatory"): told with the record they name.
+NAMED_AFTER = {
+    AgreementParty: "organisation",
+    OrganisationLink: "to_organisation",
+    Position: "person",
+}
+
+
 def describe_values(changes):
     """Replace each change's raw values by what a reader recognises: names of related
-    records (one query per kind of related record), labels of choices."""
+    records (one query per kind of related record), labels of choices; and name a party,
+    a link or a position after the organisation or person it names."""
     wanted = {}
     for change in changes:
+        relation = NAMED_AFTER.get(change.model)
+        if relation:
+            related = change.model._meta.get_field(relation)
+            value = getattr(change.row, related.attname)
+            if value:
+                wanted.setdefault(related.related_model, set()).add(value)
         for f, old, new in change.changes:
             if f.is_relation:
                 wanted.setdefault(f.related_model, set()).update(v for v in (old, new) if v)
@@ -254,6 +279,11 @@ def describe_values(changes):
         return str(value)
 
     for change in changes:
+        relation = NAMED_AFTER.get(change.model)
+        if relation:
+            related = change.model._meta.get_field(relation)
+            value = getattr(change.row, related.attname)
+            change.named_after = names[related.related_model].get(value)
         change.changes = [
             (capfirst(f.verbose_name), shown(f, old), shown(f, new))
             for f, old, new in change.changes
@@ -281,7 +311,7 @@ def recent_changes(kinds=KINDS, user=None, after=None, before=None, offset=0, li
     merged = heapq.merge(
         *per_kind, key=lambda item: (item[1].history_date, item[1].history_id), reverse=True
     )
-    window = [item for _, item in zip(range(offset + limit + 1), merged)][offset:]
+    window = list(islice(merged, offset, offset + limit + 1))
     changes = [Change(row=row, model=kind, action=action_of(row)) for kind, row in window]
     return changes[:limit], len(changes) > limit
 
@@ -350,9 +380,7 @@ def restore(model, history_row, user):
             if not f.is_relation or f.primary_key:
                 continue
             value = getattr(record, f.attname)
-            if value is not None and not f.related_model._default_manager.filter(
-                pk=value
-            ).exists():
+            if value is not None and not f.related_model._default_manager.filter(pk=value).exists():
                 raise CannotRestore(
                     _(
                         "Its %(field)s (#%(id)s) no longer exists; restore that first, "
@@ -370,6 +398,6 @@ def restore(model, history_row, user):
             with transaction.atomic():
                 record.save(force_insert=True)
         except IntegrityError as error:
-            raise CannotRestore(_("The database refused it: %(error)s") % {"error": error}) from error
+            message = _("The database refused it: %(error)s") % {"error": error}
+            raise CannotRestore(message) from error
     return record
-
