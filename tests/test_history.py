@@ -338,3 +338,16 @@ def test_restore_needs_the_permission_to_add_that_kind(client):
     restore(client, Commitment, row)
     assert Commitment.objects.filter(pk=pk).exists()
     assert Agreement.objects.filter(pk=row.agreement_id).exists()
+
+
+def test_deleted_records_queries_do_not_grow_with_rows(admin_client, django_assert_max_num_queries):
+    def delete_some(count):
+        for _ in range(count):
+            factories.CitationFactory().delete()
+
+    delete_some(1)
+    with django_assert_max_num_queries(20) as few:
+        assert deleted_list(admin_client, Citation).status_code == HTTPStatus.OK
+    delete_some(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert deleted_list(admin_client, Citation).status_code == HTTPStatus.OK
