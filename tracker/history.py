@@ -295,25 +295,37 @@ def describe_values(changes):
 
 
 def recent_changes(kinds=KINDS, user=None, after=None, before=None, offset=0, limit=25):
-    """The latest `limit` changes after the first `offset`, of the given kinds, newest first:
-    one query per kind, each limited to `offset + limit + 1` rows, merged. Also says whether
-    there are more."""
+    """The latest `limit` changes after the first `offset`, of the given kinds, newest first,
+    and whether there are more. Per kind, one query reads the dates and ids of its latest
+    `offset + limit + 1` rows (no record values, so a deep page stays light); merged, they
+    name the page's rows, then read whole, one query per kind shown."""
     per_kind = []
     for kind in kinds:
-        rows = history_rows(kind).order_by("-history_date", "-history_id")
+        rows = kind.history.order_by("-history_date", "-history_id")
         if user is not None:
             rows = rows.filter(history_user=user)
         if after is not None:
             rows = rows.filter(history_date__gte=after)
         if before is not None:
             rows = rows.filter(history_date__lt=before)
-        per_kind.append([(kind, row) for row in rows[: offset + limit + 1]])
-    merged = heapq.merge(
-        *per_kind, key=lambda item: (item[1].history_date, item[1].history_id), reverse=True
-    )
+        keys = rows.values_list("history_date", "history_id")[: offset + limit + 1]
+        per_kind.append([(date, history_id, kind) for date, history_id in keys])
+    merged = heapq.merge(*per_kind, key=lambda key: key[:2], reverse=True)
     window = list(islice(merged, offset, offset + limit + 1))
-    changes = [Change(row=row, model=kind, action=action_of(row)) for kind, row in window]
-    return changes[:limit], len(changes) > limit
+    wanted = {}
+    for _date, history_id, kind in window[:limit]:
+        wanted.setdefault(kind, []).append(history_id)
+    rows = {
+        (kind, row.history_id): row
+        for kind, ids in wanted.items()
+        for row in history_rows(kind).filter(history_id__in=ids)
+    }
+    changes = [
+        Change(row=row, model=kind, action=action_of(row))
+        for _date, history_id, kind in window[:limit]
+        for row in [rows[(kind, history_id)]]
+    ]
+    return changes, len(window) > limit
 
 
 # Where a record is shown, and what its page address needs loaded with it.
