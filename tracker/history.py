@@ -220,11 +220,7 @@ def record_history(model, pk):
     rows = belonging_rows(model, pk)
     previous = {}
     changes = []
-    seen = set()
     for kind, row in sorted(rows, key=lambda item: (item[1].history_date, item[1].history_id)):
-        if (kind, row.history_id) in seen:
-            continue  # a citation both of a record and one of its parts is one change
-        seen.add((kind, row.history_id))
         own = kind is model and row.id == pk
         change = Change(row=row, model=kind, action=action_of(row), own=own)
         before = previous.get((kind, row.id))
