@@ -3,13 +3,14 @@ list and a detail page per kind of record."""
 
 from django.urls import path
 
-from . import desk, proposals, views
+from . import changes, desk, proposals, views
 
 app_name = "tracker"
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("map/", views.AgreementMapView.as_view(), name="map"),
+    path("changes/", changes.RecentChangesView.as_view(), name="recent-changes"),
     path("suggest/<slug:kind>/", views.SuggestView.as_view(), name="suggest"),
     path("organisations/", views.OrganisationListView.as_view(), name="organisation-list"),
     path(
