@@ -1,8 +1,9 @@
-"""The OpenAPI schema's view of the API: the errors every operation can answer and how the
-FilterSets' parameters are documented."""
+"""The OpenAPI schema's view of the API: the errors every operation can answer, how a token
+is sent, and how the FilterSets' parameters are documented."""
 
 import django_filters
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension, _NoHint
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
@@ -63,6 +64,30 @@ class TrackerAutoSchema(AutoSchema):
         ):
             schema["additionalProperties"] = False
         return schema
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """The token scheme as the docs' Authorize dialog shows it: what to type, and how the
+    header reads, since the dialog sends exactly what is typed."""
+
+    target_class = "rest_framework.authentication.TokenAuthentication"
+    name = "tokenAuth"
+    match_subclasses = True
+    priority = 1
+
+    def get_security_definition(self, auto_schema):
+        keyword = self.target.keyword
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                f"A token is sent as `Authorization: {keyword} <key>`: in the Authorize "
+                f"dialog, type the word `{keyword}`, a space, then the key (for example "
+                f"`{keyword} 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b`). Staff issue keys in "
+                "the admin or with `manage.py issue_token`."
+            ),
+        }
 
 
 class FilterExtension(DjangoFilterExtension):
