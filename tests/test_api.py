@@ -23,6 +23,7 @@ from tracker.choices import (
     PartyRole,
 )
 from tracker.devtools import factories
+from tracker.models import Citation
 
 pytestmark = pytest.mark.django_db
 
@@ -285,10 +286,13 @@ def test_agreement_shows_parties_commitments_and_their_evidence(api):
     words = source.text.split()
 
     def evidence(n):
+        (citation,) = Citation.objects.filter(quote=" ".join(words[:n]))
         return [
             {
                 "source": {"slug": "the-article", "title": "The article"},
                 "quote": " ".join(words[:n]),
+                "note": "",
+                "url": f"http://testserver/sources/the-article/#citation-{citation.pk}",
             }
         ]
 
@@ -431,6 +435,8 @@ def test_commitment_carries_its_reports_with_their_quotes_earliest_first(api):
         {
             "source": {"slug": citation.source.slug, "title": citation.source.title},
             "quote": citation.quote,
+            "note": citation.note,
+            "url": f"http://testserver{citation.get_absolute_url()}",
         }
     ]
     assert (shown["status"], shown["met_on"]) == ("met", last.reported_on.isoformat())

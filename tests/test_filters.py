@@ -595,7 +595,9 @@ TYPED_NAMES = {
 
 
 def chosen(filterset_class, name, value):
-    filterset = filterset_class(query({name: value}), queryset=filterset_class._meta.model.objects.all())
+    filterset = filterset_class(
+        query({name: value}), queryset=filterset_class._meta.model.objects.all()
+    )
     assert filterset.is_valid(), filterset.errors
     cleaned = filterset.form.cleaned_data[name]
     return list(cleaned) if hasattr(cleaned, "__iter__") else [cleaned]

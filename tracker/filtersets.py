@@ -106,7 +106,10 @@ class RecordsChoiceField(RecordChoice, django_filters.fields.ModelMultipleChoice
             ) from None
         for item in values:
             self.validate_no_null_characters(item)
-        by_slug = {record.slug: record for record in self.queryset.filter(slug__in=values)}
+        found = self.queryset.filter(slug__in=values)
+        by_slug = {record.slug: record for record in found}
+        if len(by_slug) == len(values):
+            return found  # already loaded: the filter reads it without another query
         chosen = [by_slug.get(item) or self.record(item) for item in values]
         return self.queryset.filter(pk__in=[record.pk for record in chosen])
 

@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
+from ..models import Organisation
 from .backends import refuses_empty
 from .shapes import StrictSerializer
 
@@ -23,8 +24,9 @@ class ErrorSerializer(serializers.Serializer):
 
 
 ERRORS = {
-    "400": "A parameter is unknown or has a bad value (an unknown slug, a malformed date, "
-    "a choice that does not exist, a page size over 200); `errors` names it.",
+    "400": "A parameter is unknown or has a bad value (an unknown slug, a name several "
+    "records share, a malformed date, a period whose start is after its end, a choice that "
+    "does not exist, a page size over 200); `errors` names it.",
     "401": "No credentials, or bad ones: send `Authorization: Token <key>` or sign in "
     "(unless the deployment opens public read).",
     "429": "Too many requests; the `Retry-After` header says when to try again.",
@@ -117,11 +119,22 @@ class FilterExtension(DjangoFilterExtension):
     def _get_field_description(self, filter_field, description):
         description = super()._get_field_description(filter_field, description)
         if getattr(filter_field, "extra", {}).get("to_field_name") == "slug":
-            model = filter_field.queryset.model._meta.verbose_name
-            description = f"{description} ({model} slug"
+            model = filter_field.queryset.model
+            names = (
+                "its name, acronym or another name"
+                if model is Organisation
+                else f"its {model.name_field}"
+            )
+            description = (
+                f"{description} ({model._meta.verbose_name} slug, or {names}, in any case and "
+                "with or without accents"
+            )
             if isinstance(filter_field, django_filters.ModelMultipleChoiceFilter):
                 description += "; repeat the parameter for several"
-            description += "; an unknown slug answers 400)."
+            description += (
+                "; a value naming no record answers 400, and one naming several answers 400 "
+                "listing their slugs)."
+            )
         return description
 
     def _get_filter_method_hint(self, filter_method):
