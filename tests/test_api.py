@@ -23,6 +23,7 @@ from tracker.choices import (
     PartyRole,
 )
 from tracker.devtools import factories
+from tracker.models import Citation
 
 pytestmark = pytest.mark.django_db
 
@@ -285,10 +286,13 @@ def test_agreement_shows_parties_commitments_and_their_evidence(api):
     words = source.text.split()
 
     def evidence(n):
+        (citation,) = Citation.objects.filter(quote=" ".join(words[:n]))
         return [
             {
                 "source": {"slug": "the-article", "title": "The article"},
                 "quote": " ".join(words[:n]),
+                "note": "",
+                "url": f"http://testserver/sources/the-article/#citation-{citation.pk}",
             }
         ]
 
@@ -431,9 +435,31 @@ def test_commitment_carries_its_reports_with_their_quotes_earliest_first(api):
         {
             "source": {"slug": citation.source.slug, "title": citation.source.title},
             "quote": citation.quote,
+            "note": citation.note,
+            "url": f"http://testserver{citation.get_absolute_url()}",
         }
     ]
     assert (shown["status"], shown["met_on"]) == ("met", last.reported_on.isoformat())
+
+
+@pytest.mark.parametrize("endpoint", ["organisations", "agreements"])
+def test_nested_citations_carry_their_note_and_the_link_to_the_highlighted_quote(api, endpoint):
+    record = full_organisation() if endpoint == "organisations" else full_agreement()
+    citation = cite(record, note="Says who signed.")
+    shown = get_ok(api, f"{API}/{endpoint}/{record.slug}/")["citations"]
+    listed = [
+        listed
+        for shown_record in get_ok(api, f"{API}/{endpoint}/")["results"]
+        for listed in shown_record["citations"]
+    ]
+    expected = {
+        "source": {"slug": citation.source.slug, "title": citation.source.title},
+        "quote": citation.quote,
+        "note": "Says who signed.",
+        "url": f"http://testserver{citation.get_absolute_url()}",
+    }
+    assert expected in shown and expected in listed
+    assert citation.get_absolute_url().endswith(f"#citation-{citation.pk}")
 
 
 def test_commitment_list_filters_on_status_changes_and_news(api):
@@ -550,8 +576,27 @@ def test_page_out_of_range_answers_404_with_a_message(api):
     response = api.get(f"{API}/sources/", {"page": 3, "page_size": 2})
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert response.json() == {
-        "detail": "Page 3 does not exist: there are 2 page(s) of 2 result(s)."
+        "detail": "Page 3 does not exist; the last is page 2 (3 results, 2 per page)."
     }
+
+
+@pytest.mark.parametrize(
+    ("records", "params", "message"),
+    [
+        (2, {"page": 2}, "Page 2 does not exist; the last is page 1 (2 results, 50 per page)."),
+        (1, {"page": 3}, "Page 3 does not exist; the last is page 1 (1 result, 50 per page)."),
+        (
+            5,
+            {"page": 9, "page_size": 2},
+            "Page 9 does not exist; the last is page 3 (5 results, 2 per page).",
+        ),
+    ],
+)
+def test_page_past_the_last_counts_pages_and_results_in_words(api, records, params, message):
+    factories.SourceFactory.create_batch(records)
+    response = api.get(f"{API}/sources/", params)
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response.json() == {"detail": message}
 
 
 def test_an_empty_list_is_one_empty_page(api):
@@ -601,6 +646,36 @@ def test_bad_parameter_answers_400_naming_it(api, endpoint, params, name, messag
     body = response.json()
     assert body["detail"] == f"Invalid parameter: {name}."
     assert message in " ".join(body["errors"][name])
+
+
+def test_a_party_named_by_name_or_acronym_filters_the_api(api):
+    cluster = factories.OrganisationFactory(name="Moroccan Medical Industry Cluster", acronym="MMI")
+    agreement = factories.AgreementPartyFactory(organisation=cluster).agreement
+    factories.AgreementPartyFactory()
+    for typed in ("MMI", "moroccan medical industry cluster", cluster.slug):
+        assert slugs(api, f"{API}/agreements/", party=typed) == [agreement.slug], typed
+
+
+def test_a_name_several_records_share_answers_400_listing_them(api):
+    first = factories.OrganisationFactory(name="Santé Groupe", slug="sante-groupe", acronym="SG")
+    second = factories.OrganisationFactory(name="SG", slug="societe-generale", acronym="")
+    response = api.get(f"{API}/commitments/", {"party": "sg"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    message = " ".join(response.json()["errors"]["party"])
+    assert "“sg” names several organisations" in message
+    assert f"{first.slug} ({first.name})" in message and f"{second.slug} ({second.name})" in message
+
+
+def test_a_period_ending_before_it_starts_answers_400_naming_both_parameters(api):
+    factories.AgreementFactory(signed_on=datetime.date(2022, 1, 1))
+    response = api.get(
+        f"{API}/agreements/", {"signed_after": "2023-01-01", "signed_before": "2022-01-01"}
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    errors = response.json()["errors"]
+    assert set(errors) == {"signed_after", "signed_before"}
+    assert "Signed on or after" in errors["signed_before"][0]
+    assert "Signed on or before" in errors["signed_before"][0]
 
 
 def test_empty_free_text_is_no_filter(api):

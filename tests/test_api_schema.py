@@ -18,6 +18,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from config.wsgi import application
+from tracker.api.schema_view import SchemaView
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
 
@@ -49,6 +50,30 @@ def test_docs_are_served_from_the_application_not_a_cdn(client):
         assert f"/static/{asset}" in page
         assert "cdn" not in page.lower()
         assert "https://" not in page
+
+
+def test_the_authorize_dialog_says_a_token_is_sent_as_token_and_the_key():
+    schemes = schema.raw_schema["components"]["securitySchemes"]
+    (token,) = [scheme for scheme in schemes.values() if scheme.get("name") == "Authorization"]
+    assert token["in"] == "header"
+    assert "`Authorization: Token <key>`" in token["description"]
+
+
+@pytest.mark.parametrize(
+    "first_accept", ["application/vnd.oai.openapi+json", "application/vnd.oai.openapi", "*/*"]
+)
+def test_the_schema_downloads_under_a_name_that_says_its_format(client, first_accept):
+    SchemaView.built.clear()
+    client.get("/api/v1/schema/", HTTP_ACCEPT=first_accept)
+    for accept, suffix, start in (
+        ("application/vnd.oai.openapi", ".yaml", b"openapi: 3"),
+        ("application/vnd.oai.openapi+json", ".json", b'{"openapi":"3'),
+        ("application/json", ".json", b'{"openapi":"3'),
+        (None, ".yaml", b"openapi: 3"),
+    ):
+        response = client.get("/api/v1/schema/", **({"HTTP_ACCEPT": accept} if accept else {}))
+        assert b"".join(response.content.split()).startswith(b"".join(start.split())), accept
+        assert response["Content-Disposition"].endswith(f'{suffix}"'), (accept, response.headers)
 
 
 @pytest.fixture

@@ -574,6 +574,126 @@ def test_no_parameters_keep_every_row(filterset_class):
     assert len(rows(filterset_class)) == model.objects.count() == 2
 
 
+# Records chosen by name -------------------------------------------------------------------
+
+# What a record filter takes besides a slug: the record's name (or title), typed as a search
+# is (any case, no accents), and for organisations an acronym or another name.
+NAMED_RECORDS = {
+    "Organisation": lambda: factories.OrganisationFactory(
+        name="Moroccan Medical Industry Cluster", acronym="MMI"
+    ),
+    "Agreement": lambda: factories.AgreementFactory(title="Accord-cadre sur les respirateurs"),
+    "Source": lambda: factories.SourceFactory(title="Les dispositifs médicaux au Maroc"),
+    "Person": lambda: factories.PersonFactory(name="Mounir Idder"),
+}
+TYPED_NAMES = {
+    "Organisation": ["MMI", "moroccan MEDICAL industry cluster", "Cluster MMI"],
+    "Agreement": ["ACCORD-CADRE SUR LES RESPIRATEURS"],
+    "Source": ["les dispositifs medicaux au maroc"],
+    "Person": ["mounir idder"],
+}
+
+
+def chosen(filterset_class, name, value):
+    filterset = filterset_class(
+        query({name: value}), queryset=filterset_class._meta.model.objects.all()
+    )
+    assert filterset.is_valid(), filterset.errors
+    cleaned = filterset.form.cleaned_data[name]
+    return list(cleaned) if hasattr(cleaned, "__iter__") else [cleaned]
+
+
+@pytest.mark.parametrize(
+    ("filterset_class", "name"),
+    RECORD_FILTERS,
+    ids=[f"{row[0].__name__}-{row[1]}" for row in RECORD_FILTERS],
+)
+def test_a_record_filter_takes_a_name_or_acronym_as_well_as_a_slug(filterset_class, name):
+    model = filterset_class.base_filters[name].queryset.model
+    record = NAMED_RECORDS[model.__name__]()
+    if model.__name__ == "Organisation":
+        factories.OrganisationNameFactory(organisation=record, name="Cluster MMI")
+    getattr(factories, f"{model.__name__}Factory")()  # another of its kind, named otherwise
+    assert chosen(filterset_class, name, record.slug) == [record]
+    for typed in TYPED_NAMES[model.__name__]:
+        assert chosen(filterset_class, name, typed) == [record], typed
+
+
+def test_a_name_that_is_only_part_of_a_records_name_chooses_nothing():
+    factories.OrganisationFactory(name="Moroccan Medical Industry Cluster", acronym="MMI")
+    errors = errors_of(AgreementFilterSet, {"party": "Medical"})
+    assert list(errors) == ["party"]
+
+
+@pytest.mark.parametrize(
+    ("filterset_class", "name"),
+    RECORD_FILTERS,
+    ids=[f"{row[0].__name__}-{row[1]}" for row in RECORD_FILTERS],
+)
+def test_a_name_several_records_share_is_an_error_listing_their_slugs_and_names(
+    filterset_class, name
+):
+    model = filterset_class.base_filters[name].queryset.model
+    factory = getattr(factories, f"{model.__name__}Factory")
+    field = model.name_field
+    first = factory(**{field: "Santé"})
+    second = factory(**{field: "SANTE"})
+    errors = errors_of(filterset_class, {name: "sante"})
+    assert list(errors) == [name]
+    message = " ".join(errors[name])
+    assert "“sante” names several" in message, message
+    for record in (first, second):
+        assert f"{record.slug} ({getattr(record, field)})" in message
+
+
+def test_an_acronym_shared_with_another_organisations_name_offers_both():
+    by_acronym = factories.OrganisationFactory(name="Agence marocaine", acronym="AMGS")
+    by_other_name = factories.OrganisationFactory(name="Autre agence")
+    factories.OrganisationNameFactory(organisation=by_other_name, name="amgs")
+    message = " ".join(errors_of(CommitmentFilterSet, {"party": "Amgs"})["party"])
+    assert by_acronym.slug in message and by_other_name.slug in message
+
+
+def test_parties_chosen_by_name_and_by_slug_together_mean_between_all_of_them():
+    ministry = factories.OrganisationFactory(name="Ministère de la Santé", acronym="")
+    cluster = factories.OrganisationFactory(name="Cluster", acronym="MMI")
+    both = factories.AgreementFactory()
+    for organisation in (ministry, cluster):
+        factories.AgreementPartyFactory(agreement=both, organisation=organisation)
+    factories.AgreementPartyFactory(organisation=ministry)
+    assert rows(AgreementFilterSet, party=["ministere de la sante", cluster.slug]) == [both]
+    assert rows(AgreementFilterSet, party=["MMI"]) == [both]
+
+
+# Periods ----------------------------------------------------------------------------------
+
+PERIODS = [
+    (AgreementFilterSet, "signed_after", "signed_before"),
+    (CommitmentFilterSet, "status_changed_after", "status_changed_before"),
+]
+
+
+@pytest.mark.parametrize(
+    ("filterset_class", "start", "end"), PERIODS, ids=[row[1] for row in PERIODS]
+)
+def test_a_period_whose_start_is_after_its_end_is_an_error_naming_both_fields(
+    filterset_class, start, end
+):
+    errors = errors_of(filterset_class, {start: "2022-06-02", end: "2022-06-01"})
+    assert set(errors) == {start, end}
+    labels = [str(filterset_class.base_filters[name].label) for name in (start, end)]
+    for name in (start, end):
+        message = " ".join(errors[name])
+        assert all(label in message for label in labels), message
+
+
+@pytest.mark.parametrize(
+    ("filterset_class", "start", "end"), PERIODS, ids=[row[1] for row in PERIODS]
+)
+def test_a_period_of_one_day_is_valid(filterset_class, start, end):
+    rows(filterset_class, **{start: "2022-06-01", end: "2022-06-01"})
+
+
 # Every filter has its tests ---------------------------------------------------------------
 
 

@@ -435,6 +435,95 @@ def test_overlapping_quotes_each_get_their_mark_and_link():
     assert [item.citation.pk for item in result.missing] == [3]
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("records", "message"),
+    [
+        (2, "There is no page 9: these results fill 1 page."),
+        (26, "There is no page 9: these results fill 2 pages."),
+    ],
+)
+def test_page_past_the_end_counts_its_pages_in_words(admin_client, records, message):
+    factories.SourceFactory.create_batch(records)
+    html = page(admin_client, "/sources/", page=9).content.decode()
+    assert message in html
+    assert "page(s)" not in html
+
+
+@pytest.mark.django_db
+def test_a_party_typed_by_name_or_acronym_lists_its_agreements(admin_client, article_data):
+    by_slug = rows_of(page(admin_client, "/agreements/", party="mmi-cluster"))
+    assert by_slug
+    for typed in ("MMI", "mmi"):
+        response = page(admin_client, "/agreements/", party=typed)
+        assert rows_of(response) == by_slug, typed
+        html = response.content.decode()
+        assert "Some filters are not valid" not in html
+        assert "not found" not in html
+
+
+@pytest.mark.django_db
+def test_a_name_several_organisations_share_shows_the_choices(admin_client):
+    first = factories.OrganisationFactory(name="Santé Groupe", slug="sante-groupe", acronym="SG")
+    second = factories.OrganisationFactory(name="SG", slug="societe-generale", acronym="")
+    response = page(admin_client, "/agreements/", party="sg")
+    html = response.content.decode()
+    assert rows_of(response) == []
+    assert "names several organisations" in html
+    assert "sante-groupe (Santé Groupe)" in html and "societe-generale (SG)" in html
+    assert first.pk and second.pk
+
+
+@pytest.mark.django_db
+def test_a_start_date_after_the_end_date_shows_an_error_not_an_empty_list(admin_client):
+    factories.AgreementFactory(signed_on=datetime.date(2022, 1, 1))
+    response = page(
+        admin_client, "/agreements/", signed_after="2023-01-01", signed_before="2022-01-01"
+    )
+    html = response.content.decode()
+    assert "Some filters are not valid" in html
+    assert "“Signed on or after” is later than “Signed on or before”" in html
+
+
+@pytest.mark.django_db
+def test_overdue_filter_offers_any_yes_and_no(admin_client):
+    html = page(admin_client, "/commitments/").content.decode()
+    overdue = html[html.index('name="overdue"') :]
+    overdue = overdue[: overdue.index("</select>")]
+    assert ">Any</option>" in overdue and ">Yes</option>" in overdue
+    assert "Unknown" not in overdue
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "default"),
+    [
+        ("/agreements/", "Latest signed first"),
+        ("/organisations/", "Name"),
+        ("/people/", "Name"),
+        ("/commitments/", "Agreement, then entry order"),
+        ("/sources/", "Newest first"),
+    ],
+)
+def test_sort_by_names_the_default_order(admin_client, url, default):
+    html = page(admin_client, url).content.decode()
+    ordering = html[html.index('name="ordering"') :]
+    ordering = ordering[: ordering.index("</select>")]
+    assert "---------" not in ordering
+    assert f'<option value="" selected>{default}</option>' in ordering
+
+
+@pytest.mark.django_db
+def test_sort_options_are_all_french_in_french(admin_client):
+    admin_client.cookies["django_language"] = "fr"
+    html = page(admin_client, "/agreements/").content.decode()
+    ordering = html[html.index('name="ordering"') :]
+    ordering = ordering[: ordering.index("</select>")]
+    assert "descending" not in ordering and "---------" not in ordering
+    assert ">Titre (décroissant)</option>" in ordering
+    assert ">Les derniers signés d’abord</option>" in ordering
+
+
 # Languages -------------------------------------------------------------------------------
 
 

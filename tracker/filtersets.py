@@ -1,11 +1,14 @@
 """One FilterSet per model, shared by the web UI and the API.
 
-Each filter has its direct test in tests/test_filters.py, which fails for a filter without one.
+A record is chosen by its slug or by a name that names it alone (`RecordFilter`); a period's
+start must not be after its end; sorting choices are in the reader's language. Each filter
+has its direct test in tests/test_filters.py, which fails for a filter without one.
 """
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
@@ -44,7 +47,138 @@ class SearchFilter(django_filters.CharFilter):
     field_class = SearchField
 
 
+# How many records an ambiguous name's error lists at most.
+MAX_CHOICES_LISTED = 10
+
+
+class RecordChoice:
+    """A form field's choice of a record by its slug, or by a name that names it alone.
+
+    A name is compared as a search compares it (case, accents and ligatures folded), and with
+    the whole of a name: an organisation's name, acronym or another name, another record's
+    name or title (`SlugQuerySet.named`). A name several records share is refused with their
+    slugs and names, so the user can choose.
+    """
+
+    def record(self, value):
+        found = self.queryset.filter(slug=value).first()
+        if found is not None:
+            return found
+        named = list(self.queryset.named(value)[: MAX_CHOICES_LISTED + 1])
+        if len(named) == 1:
+            return named[0]
+        if not named:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        model = self.queryset.model
+        choices = [f"{record.slug} ({getattr(record, model.name_field)})" for record in named]
+        if len(choices) > MAX_CHOICES_LISTED:
+            choices[MAX_CHOICES_LISTED:] = ["…"]
+        raise ValidationError(
+            _("“%(value)s” names several %(records)s; give one of their slugs: %(choices)s."),
+            code="ambiguous_name",
+            params={
+                "value": value,
+                "records": model._meta.verbose_name_plural,
+                "choices": ", ".join(choices),
+            },
+        )
+
+
+class RecordChoiceField(RecordChoice, django_filters.fields.ModelChoiceField):
+    def to_python(self, value):
+        if value in self.empty_values or (self.null_label is not None and value == self.null_value):
+            return super().to_python(value)
+        self.validate_no_null_characters(value)
+        return self.record(value)
+
+
+class RecordsChoiceField(RecordChoice, django_filters.fields.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        try:
+            values = list(dict.fromkeys(value))
+        except TypeError:
+            raise ValidationError(
+                self.error_messages["invalid_list"], code="invalid_list"
+            ) from None
+        for item in values:
+            self.validate_no_null_characters(item)
+        found = self.queryset.filter(slug__in=values)
+        by_slug = {record.slug: record for record in found}
+        if len(by_slug) == len(values):
+            return found  # already loaded: the filter reads it without another query
+        chosen = [by_slug.get(item) or self.record(item) for item in values]
+        return self.queryset.filter(pk__in=[record.pk for record in chosen])
+
+
+class RecordFilter(django_filters.ModelChoiceFilter):
+    """One record, by its slug or its name (`RecordChoice`)."""
+
+    field_class = RecordChoiceField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("to_field_name", "slug")
+        super().__init__(*args, **kwargs)
+
+
+class RecordsFilter(django_filters.ModelMultipleChoiceFilter):
+    """Several records (the parameter repeated), each by its slug or its name."""
+
+    field_class = RecordsChoiceField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("to_field_name", "slug")
+        super().__init__(*args, **kwargs)
+
+
+class SortFilter(django_filters.OrderingFilter):
+    """Sorting choices, each ascending and descending, in the reader's language, the empty
+    choice naming the order the list has when none is chosen.
+
+    django-filter formats its "(descending)" labels once, at import, in English.
+    """
+
+    def __init__(self, *, fields, default, **kwargs):
+        kwargs.setdefault("label", _("Sort by"))
+        super().__init__(fields=fields, empty_label=default, **kwargs)
+
+    def build_choices(self, fields, labels):
+        choices = []
+        for field, param in fields.items():
+            choices.append((param, labels[field]))
+            choices.append(
+                (f"-{param}", format_lazy(_("{label} (descending)"), label=labels[field]))
+            )
+        return choices
+
+
+class PeriodChecks:
+    """Form checks of each period a FilterSet's dates give (`<x>_after` and `<x>_before`): a
+    start after the end is an error on both fields, not a silently empty list."""
+
+    periods = ()
+
+    def clean(self):
+        cleaned_data = super().clean()
+        for start, end in self.periods:
+            first, last = cleaned_data.get(start), cleaned_data.get(end)
+            if first is not None and last is not None and first > last:
+                error = ValidationError(
+                    _("“%(start)s” is later than “%(end)s”: no date can be in this period."),
+                    code="period_reversed",
+                    params={"start": self.fields[start].label, "end": self.fields[end].label},
+                )
+                self.add_error(start, error)
+                self.add_error(end, error)
+        return cleaned_data
+
+
 class SearchFilterSet(django_filters.FilterSet):
+    """What every FilterSet has: a search (`q`) and its periods checked."""
+
     q = SearchFilter(
         method="search",
         label=_("Search"),
@@ -56,12 +190,24 @@ class SearchFilterSet(django_filters.FilterSet):
     def search(self, queryset, name, value):
         return queryset.search(value)
 
+    def get_form_class(self):
+        periods = [
+            (name, f"{name[: -len('_after')]}_before")
+            for name, filter_ in self.filters.items()
+            if name.endswith("_after")
+            and isinstance(filter_, django_filters.DateFilter)
+            and isinstance(
+                self.filters.get(f"{name[: -len('_after')]}_before"), django_filters.DateFilter
+            )
+        ]
+        form_class = super().get_form_class()
+        return type(form_class.__name__, (PeriodChecks, form_class), {"periods": periods})
+
 
 def mentioned_in_filter(help_text):
     """Records a source names (tracker/mentions.py), chosen by the source's slug."""
-    return django_filters.ModelChoiceFilter(
+    return RecordFilter(
         queryset=Source.objects.all(),
-        to_field_name="slug",
         method=lambda queryset, name, source: queryset.mentioned_in(source),
         label=_("Named in source"),
         help_text=help_text,
@@ -73,25 +219,23 @@ class OrganisationFilterSet(SearchFilterSet):
     country = django_filters.CharFilter(
         field_name="country", lookup_expr="iexact", label=_("Country (ISO code)")
     )
-    party_to = django_filters.ModelChoiceFilter(
+    party_to = RecordFilter(
         queryset=Agreement.objects.all(),
-        to_field_name="slug",
         method="filter_party_to",
         label=_("Party to agreement"),
     )
-    related_to = django_filters.ModelChoiceFilter(
+    related_to = RecordFilter(
         queryset=Organisation.objects.all(),
-        to_field_name="slug",
         method="filter_related_to",
         label=_("Related to organisation"),
     )
     mentioned_in = mentioned_in_filter(
         _("Organisations whose name, acronym or other name the source's text uses.")
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = SortFilter(
         fields=(("name", "name"), ("acronym", "acronym"), ("kind", "kind")),
         field_labels={"name": _("Name"), "acronym": _("Acronym"), "kind": _("Kind")},
-        label=_("Sort by"),
+        default=_("Name"),
     )
 
     class Meta:
@@ -106,16 +250,15 @@ class OrganisationFilterSet(SearchFilterSet):
 
 
 class PersonFilterSet(SearchFilterSet):
-    organisation = django_filters.ModelChoiceFilter(
+    organisation = RecordFilter(
         queryset=Organisation.objects.all(),
-        to_field_name="slug",
         field_name="positions__organisation",
         distinct=True,
         label=_("Organisation"),
     )
     mentioned_in = mentioned_in_filter(_("People whose name the source's text uses."))
-    ordering = django_filters.OrderingFilter(
-        fields=(("name", "name"),), field_labels={"name": _("Name")}, label=_("Sort by")
+    ordering = SortFilter(
+        fields=(("name", "name"),), field_labels={"name": _("Name")}, default=_("Name")
     )
 
     class Meta:
@@ -124,9 +267,8 @@ class PersonFilterSet(SearchFilterSet):
 
 
 class AgreementFilterSet(SearchFilterSet):
-    party = django_filters.ModelMultipleChoiceFilter(
+    party = RecordsFilter(
         queryset=Organisation.objects.all(),
-        to_field_name="slug",
         method="filter_parties",
         label=_("Parties"),
         help_text=_("Agreements to which every chosen organisation is a party."),
@@ -145,9 +287,8 @@ class AgreementFilterSet(SearchFilterSet):
         label=_("Signed on or before"),
         validators=[validate_date_in_range],
     )
-    source = django_filters.ModelChoiceFilter(
+    source = RecordFilter(
         queryset=Source.objects.all(),
-        to_field_name="slug",
         method="filter_source",
         label=_("Cited in source"),
     )
@@ -156,10 +297,10 @@ class AgreementFilterSet(SearchFilterSet):
         method="filter_commitment_status",
         label=_("With a commitment whose status is"),
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = SortFilter(
         fields=(("signed_on", "signed_on"), ("title", "title")),
         field_labels={"signed_on": _("Date signed"), "title": _("Title")},
-        label=_("Sort by"),
+        default=_("Latest signed first"),
     )
 
     class Meta:
@@ -177,12 +318,8 @@ class AgreementFilterSet(SearchFilterSet):
 
 
 class CommitmentFilterSet(SearchFilterSet):
-    agreement = django_filters.ModelChoiceFilter(
-        queryset=Agreement.objects.all(), to_field_name="slug", label=_("Agreement")
-    )
-    party = django_filters.ModelChoiceFilter(
-        queryset=Organisation.objects.all(), to_field_name="slug", label=_("Party")
-    )
+    agreement = RecordFilter(queryset=Agreement.objects.all(), label=_("Agreement"))
+    party = RecordFilter(queryset=Organisation.objects.all(), label=_("Party"))
     category = django_filters.MultipleChoiceFilter(
         choices=CommitmentCategory.choices, label=_("Category")
     )
@@ -216,10 +353,10 @@ class CommitmentFilterSet(SearchFilterSet):
         label=_("Overdue"),
         help_text=_("Past its due date and not met, partly met or given up."),
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = SortFilter(
         fields=(("due_on", "due_on"), ("status", "status"), ("id", "id")),
         field_labels={"due_on": _("Due date"), "status": _("Status"), "id": _("Entry order")},
-        label=_("Sort by"),
+        default=_("Agreement, then entry order"),
     )
 
     class Meta:
@@ -260,10 +397,10 @@ class CommitmentFilterSet(SearchFilterSet):
 
 class SourceFilterSet(SearchFilterSet):
     language = django_filters.MultipleChoiceFilter(choices=Language.choices, label=_("Language"))
-    ordering = django_filters.OrderingFilter(
+    ordering = SortFilter(
         fields=(("published_on", "published_on"), ("title", "title")),
         field_labels={"published_on": _("Publication date"), "title": _("Title")},
-        label=_("Sort by"),
+        default=_("Newest first"),
     )
 
     class Meta:

@@ -67,13 +67,23 @@ class SlugInputs(forms.Widget):
                 slug__in=[slug for slug in values if "\x00" not in slug]
             ).slug_names()
         )
+        # A record may be typed by its name (tracker.filtersets.RecordChoice): shown beside it
+        # when it names one record; one naming several has the form's error listing them.
+        found = {}
+        for typed in values:
+            if typed not in names and "\x00" not in typed:
+                named = list(self.model.objects.named(typed)[:2])
+                if len(named) == 1:
+                    found[typed] = getattr(named[0], self.model.name_field)
+                elif named:
+                    found[typed] = ""
         datalist_id = f"{base_id}-suggestions"
         suggest_url = reverse("tracker:suggest", kwargs={"kind": SUGGESTED_MODELS[self.model]})
         inputs = []
         slots = values + [""] if self.multiple or not values else values
         for index, slug in enumerate(slots):
             input_id = base_id if index == 0 else f"{base_id}_{index}"
-            known = names.get(slug)
+            known = names.get(slug, found.get(slug))
             if slug and known is None:
                 note = format_html('<span class="slug-name slug-unknown">{}</span>', _("not found"))
             elif known:
@@ -120,6 +130,20 @@ class SlugInputs(forms.Widget):
         return id_
 
 
+class AnyYesNoSelect(forms.NullBooleanSelect):
+    """Yes, no, or either: "Any", where Django's "Unknown" reads as a state of the record.
+
+    "Any" is the empty value, which the filter forms leave out of the address."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+
+    def format_value(self, value):
+        formatted = super().format_value(value)
+        return "" if formatted == "unknown" else formatted
+
+
 def prepare_filter_form(form):
     """Swap the widgets of a FilterSet form for ones fit for large tables and small screens."""
     for field in form.fields.values():
@@ -129,6 +153,8 @@ def prepare_filter_form(form):
             field.widget = SlugInputs(field.queryset.model, multiple=False, label=field.label)
         elif isinstance(field, forms.MultipleChoiceField):
             field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
+        elif isinstance(field, forms.NullBooleanField):
+            field.widget = AnyYesNoSelect()
         elif isinstance(field, forms.DateField):
             field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     return form

@@ -64,7 +64,21 @@ def search_limits_exceeded(query):
     return extra_characters, extra_terms
 
 
+# What `SearchableModel.compute_search_text` puts between a record's folded terms.
+TERM_SEPARATOR = " | "
+
+
 class SlugQuerySet(models.QuerySet):
+    def named(self, name):
+        """Records `name` names, folded as a search folds it (case, accents, ligatures): the
+        whole of their name or title, not a part of it."""
+        folded = fold(name)
+        return self.filter(self.name_condition(folded)) if folded else self.none()
+
+    def name_condition(self, folded):
+        # A record's name (its title) is the first term of its folded search column.
+        return Q(search_text=folded) | Q(search_text__startswith=folded + TERM_SEPARATOR)
+
     def slug_names(self):
         """(slug, name) of each record, by its name: its title or its name (`name_field`)."""
         name = self.model.name_field
@@ -174,6 +188,16 @@ class SourceQuerySet(SlugQuerySet, SearchQuerySet):
 
 
 class OrganisationQuerySet(SlugQuerySet, SearchQuerySet, MentionedQuerySet):
+    def name_condition(self, folded):
+        # Every term of an organisation's search column is one of its names: its name, its
+        # acronym or another name.
+        return (
+            Q(search_text=folded)
+            | Q(search_text__startswith=folded + TERM_SEPARATOR)
+            | Q(search_text__endswith=TERM_SEPARATOR + folded)
+            | Q(search_text__contains=TERM_SEPARATOR + folded + TERM_SEPARATOR)
+        )
+
     def party_to(self, agreement):
         return self.filter(
             Exists(

@@ -14,6 +14,7 @@ from django.db.models.functions import TruncMonth
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import DetailView, TemplateView
 
 from . import columns, graph
@@ -105,7 +106,11 @@ class FilteredListView(ReadAccessMixin, TemplateView):
                 "page_obj": None,
                 "object_list": [],
                 "result_count": paginator.count,
-                "page_error": _("There is no page %(page)s: these results fill %(pages)s page(s).")
+                "page_error": ngettext(
+                    "There is no page %(page)s: these results fill %(pages)s page.",
+                    "There is no page %(page)s: these results fill %(pages)s pages.",
+                    paginator.num_pages,
+                )
                 % {"page": number, "pages": paginator.num_pages},
                 "last_page": paginator.num_pages,
             }

@@ -1,6 +1,7 @@
 """Pages, the admin and the API docs run whole under the Content-Security-Policy."""
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import User
@@ -124,3 +125,30 @@ def test_pages_admin_and_api_docs_run_with_no_policy_violation(
     }, "ReDoc's own styles apply"
     screenshot(page, "16-api-docs-redoc", full_page=False)
     page.policy_complaints("ReDoc")
+
+
+def test_the_api_docs_and_pages_make_no_request_to_another_host(
+    live_server, article_data, browser_page
+):
+    page = browser_page
+    own = urlsplit(live_server.url).netloc
+    outside = []
+    page.on(
+        "request",
+        lambda request: (
+            outside.append(request.url)
+            if urlsplit(request.url).scheme in {"http", "https"}
+            and urlsplit(request.url).netloc != own
+            else None
+        ),
+    )
+    log_in(page, live_server)
+    for path in ("/", "/agreements/", f"/agreements/{ABA}/", "/map/", "/api/v1/docs/"):
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+    page.goto(f"{live_server.url}/api/v1/redoc/")
+    page.locator("#redoc-container .menu-content").first.wait_for()
+    # ReDoc draws its menu's logo once mounted: wait for the image, then for the network.
+    page.locator("#redoc-container .menu-content img").first.wait_for(state="attached")
+    page.wait_for_load_state("networkidle")
+    assert outside == []

@@ -2,6 +2,8 @@
 that says how many pages there are."""
 
 from django.core.paginator import InvalidPage
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 
@@ -41,9 +43,20 @@ class PageNumberPagination(pagination.PageNumberPagination):
         try:
             self.page = paginator.page(number)
         except InvalidPage:
+            results = ngettext("%(count)d result", "%(count)d results", paginator.count) % {
+                "count": paginator.count
+            }
             raise NotFound(
-                f"Page {number} does not exist: there are {paginator.num_pages} page(s) "
-                f"of {page_size} result(s)."
+                _(
+                    "Page %(page)d does not exist; the last is page %(last)d "
+                    "(%(results)s, %(size)d per page)."
+                )
+                % {
+                    "page": number,
+                    "last": paginator.num_pages,
+                    "results": results,
+                    "size": page_size,
+                }
             ) from None
         return list(self.page)
 

@@ -1,13 +1,15 @@
-"""The OpenAPI schema's view of the API: the errors every operation can answer and how the
-FilterSets' parameters are documented."""
+"""The OpenAPI schema's view of the API: the errors every operation can answer, how a token
+is sent, and how the FilterSets' parameters are documented."""
 
 import django_filters
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension, _NoHint
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
+from ..models import Organisation
 from .backends import refuses_empty
 from .shapes import StrictSerializer
 
@@ -22,8 +24,9 @@ class ErrorSerializer(serializers.Serializer):
 
 
 ERRORS = {
-    "400": "A parameter is unknown or has a bad value (an unknown slug, a malformed date, "
-    "a choice that does not exist, a page size over 200); `errors` names it.",
+    "400": "A parameter is unknown or has a bad value (an unknown slug, a name several "
+    "records share, a malformed date, a period whose start is after its end, a choice that "
+    "does not exist, a page size over 200); `errors` names it.",
     "401": "No credentials, or bad ones: send `Authorization: Token <key>` or sign in "
     "(unless the deployment opens public read).",
     "429": "Too many requests; the `Retry-After` header says when to try again.",
@@ -65,6 +68,30 @@ class TrackerAutoSchema(AutoSchema):
         return schema
 
 
+class TokenScheme(OpenApiAuthenticationExtension):
+    """The token scheme as the docs' Authorize dialog shows it: what to type, and how the
+    header reads, since the dialog sends exactly what is typed."""
+
+    target_class = "rest_framework.authentication.TokenAuthentication"
+    name = "tokenAuth"
+    match_subclasses = True
+    priority = 1
+
+    def get_security_definition(self, auto_schema):
+        keyword = self.target.keyword
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                f"A token is sent as `Authorization: {keyword} <key>`: in the Authorize "
+                f"dialog, type the word `{keyword}`, a space, then the key (for example "
+                f"`{keyword} 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b`). Staff issue keys in "
+                "the admin or with `manage.py issue_token`."
+            ),
+        }
+
+
 class FilterExtension(DjangoFilterExtension):
     """A filter with its own method takes slugs or words: document it as a string; one that
     refuses an empty value (all but free text) says so with `minLength: 1`.
@@ -92,11 +119,22 @@ class FilterExtension(DjangoFilterExtension):
     def _get_field_description(self, filter_field, description):
         description = super()._get_field_description(filter_field, description)
         if getattr(filter_field, "extra", {}).get("to_field_name") == "slug":
-            model = filter_field.queryset.model._meta.verbose_name
-            description = f"{description} ({model} slug"
+            model = filter_field.queryset.model
+            names = (
+                "its name, acronym or another name"
+                if model is Organisation
+                else f"its {model.name_field}"
+            )
+            description = (
+                f"{description} ({model._meta.verbose_name} slug, or {names}, in any case and "
+                "with or without accents"
+            )
             if isinstance(filter_field, django_filters.ModelMultipleChoiceFilter):
                 description += "; repeat the parameter for several"
-            description += "; an unknown slug answers 400)."
+            description += (
+                "; a value naming no record answers 400, and one naming several answers 400 "
+                "listing their slugs)."
+            )
         return description
 
     def _get_filter_method_hint(self, filter_method):

@@ -40,11 +40,18 @@ class SchemaView(JSONErrorsMixin, SpectacularAPIView):
     built = {}
 
     def _get_schema_response(self, request):
+        # Only the document is kept: its file name follows the format this request
+        # negotiated (YAML or JSON), not the one of the request that built it.
         key = (get_language(), request.get_host(), request.version)
         if key not in self.built:
-            self.built[key] = super()._get_schema_response(request)
-        response = self.built[key]
-        return Response(data=response.data, headers=dict(response.headers))
+            self.built[key] = super()._get_schema_response(request).data
+        version = self.api_version or request.version or self._get_version_parameter(request)
+        return Response(
+            data=self.built[key],
+            headers={
+                "Content-Disposition": f'inline; filename="{self._get_filename(request, version)}"'
+            },
+        )
 
 
 class SwaggerView(JSONErrorsMixin, SpectacularSwaggerSplitView):

@@ -228,6 +228,26 @@ class Page(Field):
         return f"links.page({compiler.constant(self.view)}, {access(self.key)})"
 
 
+class Anchor(Page):
+    """The absolute address of a place on a page: the page as `Page` gives it, then
+    `#<prefix><anchor>`, the anchor read from the column `anchor`."""
+
+    def __init__(self, name, view, key, anchor, prefix, help_text):
+        super().__init__(name, view, key, help_text)
+        self.anchor = anchor
+        self.prefix = prefix
+
+    def record_columns(self, model):
+        return (self.key, self.anchor)
+
+    def row_values(self, source):
+        return (self.key, self.anchor), {}
+
+    def expression(self, access, compiler):
+        page = super().expression(access, compiler)
+        return f"{page} + {('#' + self.prefix)!r} + str({access(self.anchor)})"
+
+
 REF_SERIALIZERS = {}
 
 
@@ -401,6 +421,21 @@ def citation_shape():
         Citation,
         Ref("source", parts=("slug", "title"), help_text="The article the quote comes from."),
         Column("quote", serializers.CharField(help_text="The source's words, verbatim.")),
+        Column(
+            "note",
+            serializers.CharField(
+                allow_blank=True, help_text="What the quote establishes, if not obvious; or empty."
+            ),
+        ),
+        # Citation.get_absolute_url(), absolute.
+        Anchor(
+            "url",
+            ("tracker:source-detail", "slug"),
+            "source__slug",
+            "id",
+            "citation-",
+            help_text="The quote, highlighted on its source's page in the web interface.",
+        ),
     )
 
 
