@@ -140,16 +140,23 @@ def ref(slug, name):
 
 
 def citations_by(field_name, ids):
-    """{record id: [{source, quote}]} for the citations of records `ids` by `field_name`."""
+    """{record id: [{source, quote, note, url}]} for the citations of records `ids` by
+    `field_name`; `url` is the quote highlighted on its source's page."""
     grouped = {}
+    source_url = detail_prefix("tracker:source-detail", "slug")
     rows = (
         models.Citation.objects.filter(**{f"{field_name}__in": ids})
         .order_by("id")
-        .values_list(field_name, "source__slug", "source__title", "quote")
+        .values_list(field_name, "id", "source__slug", "source__title", "quote", "note")
     )
-    for owner, slug, title, quote in rows:
+    for owner, pk, slug, title, quote, note in rows:
         grouped.setdefault(owner, []).append(
-            {"source": {"slug": slug, "title": title}, "quote": quote}
+            {
+                "source": {"slug": slug, "title": title},
+                "quote": quote,
+                "note": note,
+                "url": f"{source_url}{slug}/#citation-{pk}",
+            }
         )
     return grouped
 
