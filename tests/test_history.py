@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from simple_history.models import HistoricalRecords
 
 from tracker.devtools import factories
@@ -270,9 +271,9 @@ def test_deleted_records_lists_what_is_gone_and_not_what_came_back(admin_client)
     page = deleted_list(admin_client, Citation)
     assert page.status_code == HTTPStatus.OK
     content = page.content.decode()
-    assert gone_quote[:20] in content
+    assert escape(gone_quote[:20]) in content  # a quote may hold an apostrophe
     assert reverse("admin:tracker_citation_history", args=[gone_pk]) in content
-    assert kept_quote[:20] not in content
+    assert escape(kept_quote[:20]) not in content
     changelist = admin_client.get(reverse("admin:tracker_citation_changelist")).content.decode()
     assert reverse("admin:tracker_citation_deleted") in changelist
 
