@@ -99,6 +99,9 @@ def test_each_attention_link_lists_exactly_the_rows_the_panel_counts(admin_clien
         api = admin_client.get("/api/v1/commitments/" + "?" + urlsplit(url).query)
         assert api.status_code == HTTPStatus.OK, api.content
         assert api.json()["count"] == group.count
+        # And so does its CSV.
+        exported = csv_table(admin_client.get(url + "&format=csv"))
+        assert {int(row["id"]) for row in exported} == {row.pk for row in group.rows}, url
 
 
 def test_each_attention_group_lists_its_first_few_and_links_to_the_rest(admin_client):
