@@ -380,3 +380,18 @@ if TRACKER_FETCH_TIMEOUT_SECONDS <= 0:
         f"{TRACKER_FETCH_TIMEOUT_SECONDS}."
     )
 TRACKER_FETCH_ALLOW_PRIVATE = env_bool("TRACKER_FETCH_ALLOW_PRIVATE", False)
+
+# The dashboard's "needs attention" panel (tracker/attention.py): an open commitment with no
+# news for more than this many months, and a status that changed in the last this many days.
+TRACKER_NO_NEWS_MONTHS = env_int("TRACKER_NO_NEWS_MONTHS", 12)
+if not 1 <= TRACKER_NO_NEWS_MONTHS <= 1200:
+    raise ImproperlyConfigured(
+        f"TRACKER_NO_NEWS_MONTHS must be a number of months from 1 to 1200, not "
+        f"{TRACKER_NO_NEWS_MONTHS}."
+    )
+TRACKER_RECENT_CHANGE_DAYS = env_int("TRACKER_RECENT_CHANGE_DAYS", 90)
+if not 1 <= TRACKER_RECENT_CHANGE_DAYS <= 36500:
+    raise ImproperlyConfigured(
+        f"TRACKER_RECENT_CHANGE_DAYS must be a number of days from 1 to 36500, not "
+        f"{TRACKER_RECENT_CHANGE_DAYS}."
+    )

@@ -51,3 +51,20 @@ def test_statement_timeout_is_off_by_default_and_a_bad_value_is_named():
         result = start_django(read, DJANGO_SECRET_KEY="k" * 50, TRACKER_STATEMENT_TIMEOUT_MS=value)
         assert result.returncode != 0
         assert "TRACKER_STATEMENT_TIMEOUT_MS must be" in result.stderr
+
+
+def test_attention_periods_default_to_a_year_and_90_days_and_a_bad_value_is_named():
+    read = (
+        "from django.conf import settings; "
+        "print(settings.TRACKER_NO_NEWS_MONTHS, settings.TRACKER_RECENT_CHANGE_DAYS)"
+    )
+    assert start_django(read, DJANGO_SECRET_KEY="k" * 50).stdout.split() == ["12", "90"]
+    for name, value in (
+        ("TRACKER_NO_NEWS_MONTHS", "0"),
+        ("TRACKER_NO_NEWS_MONTHS", "a year"),
+        ("TRACKER_RECENT_CHANGE_DAYS", "-5"),
+        ("TRACKER_RECENT_CHANGE_DAYS", "99999"),
+    ):
+        result = start_django(read, DJANGO_SECRET_KEY="k" * 50, **{name: value})
+        assert result.returncode != 0, (name, value)
+        assert f"{name} must be" in result.stderr, (name, value)

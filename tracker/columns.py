@@ -19,9 +19,10 @@ from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .choices import CommitmentStatus
 from .dates import format_partial_date
 from .models import AgreementParty, Position
-from .querysets import related_count
+from .querysets import latest_report_annotations, related_count
 from .templatetags.tracker import is_overdue
 
 
@@ -336,6 +337,9 @@ def due_cell(commitment):
     return format_html("{}{}", date_format(commitment.due_on, "DATE_FORMAT"), overdue)
 
 
+# Each commitment's latest progress report and number of reports, a subquery per row fetched.
+LATEST_REPORT = latest_report_annotations()
+
 COMMITMENTS = Table(
     Column(_("id"), lambda commitment: commitment.pk, in_table=False),
     Column(
@@ -404,6 +408,28 @@ COMMITMENTS = Table(
         css="nowrap",
     ),
     Column(_("met on"), lambda commitment: iso(commitment.met_on), in_table=False),
+    Column(
+        _("latest report on"),
+        lambda commitment: iso(commitment.latest_report_on),
+        in_table=False,
+        load=(LATEST_REPORT,),
+    ),
+    Column(
+        _("latest report status"),
+        lambda commitment: (
+            CommitmentStatus(commitment.latest_report_status).label
+            if commitment.latest_report_status
+            else ""
+        ),
+        in_table=False,
+        load=(LATEST_REPORT,),
+    ),
+    Column(
+        _("reports"),
+        lambda commitment: commitment.report_count,
+        in_table=False,
+        load=(LATEST_REPORT,),
+    ),
     AddressColumn(),
 )
 

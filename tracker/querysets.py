@@ -370,6 +370,23 @@ class AgreementPartyQuerySet(SearchQuerySet):
         return self.get(agreement__slug=agreement_slug, organisation__slug=organisation_slug)
 
 
+def latest_report_annotations():
+    """A commitment's latest progress report (date, precision, status) and its number of
+    reports, as correlated subqueries: evaluated for the rows fetched (one page, one CSV chunk),
+    where a join would group every report of the table first."""
+    latest = (
+        _model("CommitmentReport")
+        .objects.filter(commitment=OuterRef("pk"))
+        .order_by("-reported_on", "-id")
+    )
+    return {
+        "latest_report_on": Subquery(latest.values("reported_on")[:1]),
+        "latest_report_precision": Subquery(latest.values("reported_on_precision")[:1]),
+        "latest_report_status": Subquery(latest.values("status")[:1]),
+        "report_count": related_count("CommitmentReport", "commitment"),
+    }
+
+
 class CommitmentQuerySet(SlugQuerySet, SearchQuerySet):
     def overdue(self, today=None):
         """Commitments due before today that are still open (`Commitment.is_overdue()`)."""
@@ -413,6 +430,11 @@ class CommitmentQuerySet(SlugQuerySet, SearchQuerySet):
         return self.exclude(
             Exists(report.filter(commitment=OuterRef("pk"), reported_on__gte=day))
         ).exclude(agreement__signed_on__gte=day)
+
+    def with_latest_report(self):
+        """Each commitment with its latest report's `latest_report_on`, `..._precision` and
+        `..._status`, and its `report_count` (tracker/columns.py and the dashboard show them)."""
+        return self.annotate(**latest_report_annotations())
 
     def with_latest_news(self):
         """Each commitment with `latest_news_on`: the date of its latest progress report."""

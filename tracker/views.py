@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.generic import DetailView, TemplateView
 
 from . import columns, graph
+from .attention import attention_groups
 from .choices import CommitmentStatus
 from .dates import EARLIEST_DATE, LATEST_DATE, periods
 from .desk import desk_context
@@ -388,7 +389,6 @@ class SourceDetailView(RecordDetailView):
 class DashboardView(ReadAccessMixin, TemplateView):
     template_name = "tracker/dashboard.html"
     latest = 6
-    overdue_shown = 10
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -425,17 +425,15 @@ class DashboardView(ReadAccessMixin, TemplateView):
             }
             for value, label in CommitmentStatus.choices
         ]
-        overdue = Commitment.objects.overdue(today)
+        attention = attention_groups(today)
         latest = Agreement.objects.prefetch_related(
             Prefetch("parties", queryset=AgreementParty.objects.select_related("organisation"))
         )[: self.latest]
         context.update(
             counts=counts,
             statuses=statuses,
-            overdue=overdue.select_related("agreement", "party").order_by("due_on", "id")[
-                : self.overdue_shown
-            ],
-            overdue_count=overdue.count(),
+            attention=attention,
+            overdue=attention[0].rows,
             latest=latest,
             timeline=agreement_timeline(),
             today=today,
