@@ -26,7 +26,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from http.client import HTTPConnection
 
 import orjson
@@ -39,6 +39,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from tracker import models
+from tracker.attention import attention_groups
 
 # The hand-built agreements page that `bench_wsgi` serves beside the site during the load run.
 FLOOR_PATH = "/bench-floor/agreements/"
@@ -763,14 +764,10 @@ def busiest_samples():
 
 
 def attention_queries():
-    """The filtered lists behind the dashboard's attention panel, as a reader opens them."""
-    today = date.today()
+    """The filtered lists behind the dashboard's attention panel, as its links open them."""
     return {
-        "overdue": "overdue=true",
-        "no news for a year": f"no_news_since={(today - timedelta(days=365)).isoformat()}",
-        "status changed in 90 days": (
-            f"status_changed_after={(today - timedelta(days=90)).isoformat()}"
-        ),
+        group.key.replace("_", " "): urllib.parse.urlencode(group.params)
+        for group in attention_groups(date.today(), shown=0)
     }
 
 
