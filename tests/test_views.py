@@ -745,11 +745,12 @@ LABEL_CHARACTER_WIDTH = 6.5
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("chart", ["timeline", "phone_timeline"])
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_dashboard_timeline_labels_do_not_overlap(admin_client, language):
+def test_dashboard_timeline_labels_do_not_overlap(admin_client, language, chart):
     factories.AgreementFactory(signed_on=datetime.date(2021, 12, 28))
     response = admin_client.get("/", HTTP_ACCEPT_LANGUAGE=language)
-    shown = [bar for bar in response.context["timeline"]["bars"] if bar["show_label"]]
+    shown = [bar for bar in response.context[chart]["bars"] if bar["show_label"]]
     assert len(shown) >= 2  # more than one period is named, the latest always
     for before, after in zip(shown, shown[1:], strict=False):
         room = after["label_x"] - before["label_x"]
@@ -758,9 +759,28 @@ def test_dashboard_timeline_labels_do_not_overlap(admin_client, language):
 
 
 @pytest.mark.django_db
-def test_dashboard_timeline_keeps_the_latest_periods_name_inside_the_chart(admin_client):
+@pytest.mark.parametrize("chart", ["timeline", "phone_timeline"])
+def test_dashboard_timeline_keeps_the_latest_periods_name_inside_the_chart(admin_client, chart):
     factories.AgreementFactory(signed_on=datetime.date(2021, 12, 28))
-    timeline = page(admin_client, "/").context["timeline"]
+    timeline = page(admin_client, "/").context[chart]
     latest = timeline["bars"][-1]
     assert latest["show_label"]
     assert latest["label_x"] + LABEL_CHARACTER_WIDTH * len(latest["label"]) / 2 <= timeline["width"]
+
+
+@pytest.mark.django_db
+def test_dashboard_timeline_for_phones_has_fewer_longer_periods_drawn_near_life_size(
+    admin_client,
+):
+    for year in range(2020, 2024):
+        for month in (2, 8):
+            factories.AgreementFactory(signed_on=datetime.date(year, month, 1))
+    response = page(admin_client, "/")
+    wide, phone = response.context["timeline"], response.context["phone_timeline"]
+    assert len(wide["bars"]) == 43 and wide["bars"][0]["label"] == "February 2020"
+    assert [bar["label"] for bar in phone["bars"]][:2] == ["Q1 2020", "Q2 2020"]
+    assert len(phone["bars"]) == 15 and sum(bar["count"] for bar in phone["bars"]) == 8
+    # A phone's content column is about 360 px wide: the chart is not shrunk below its size.
+    assert phone["width"] <= 390
+    html = response.content.decode()
+    assert 'class="timeline timeline-wide"' in html and 'class="timeline timeline-phone"' in html
