@@ -221,6 +221,7 @@ class AgreementMapView(FilteredListView):
 
     def get(self, request, *args, **kwargs):
         filterset = self.filterset_class(request.GET, queryset=self.get_queryset(), request=request)
+        filterset.filters.pop("ordering")  # a map has no order: the form offers no "Sort by"
         prepare_filter_form(filterset.form)  # before validation: the widgets read the query
         valid = filterset.is_valid()
         rows = filterset.qs if valid else Agreement.objects.none()

@@ -123,11 +123,14 @@ def test_dashboard_timeline_labels_fit_and_can_be_read(
     live_server, chromium_browser, language, device, years
 ):
     monthly_agreements(*years)
-    viewport = {"width": 1366, "height": 900} if device == "desktop" else {
-        "width": 390, "height": 844}
+    viewport = (
+        {"width": 1366, "height": 900} if device == "desktop" else {"width": 390, "height": 844}
+    )
     context = chromium_browser.new_context(
-        viewport=viewport, device_scale_factor=2 if device == "phone" else 1,
-        is_mobile=device == "phone", locale="en-GB",
+        viewport=viewport,
+        device_scale_factor=2 if device == "phone" else 1,
+        is_mobile=device == "phone",
+        locale="en-GB",
     )
     page = context.new_page()
     try:
@@ -152,7 +155,11 @@ def map_facts(page):
     return page.evaluate(
         """() => ({
           names: [...document.querySelectorAll('.stakeholder-map svg .nodes a')].map(
-            node => node.querySelector('text').textContent.replace(/\\s+/g, ' ').trim()),
+            node => {
+              const lines = [...node.querySelectorAll('text tspan')].map(line => line.textContent);
+              const text = lines.length ? lines.join(' ') : node.querySelector('text').textContent;
+              return text.replace(/\\s+/g, ' ').trim();
+            }),
           legend: document.querySelector('.map-legend') ?
             document.querySelector('.map-legend').innerText : '',
           sortBy: document.querySelector('.filters [name=ordering]') !== null,
