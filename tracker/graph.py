@@ -212,7 +212,7 @@ def _positions(graph):
     )
     large = [group for group in groups if len(group) > 2]
     small = [group for group in groups if len(group) <= 2]
-    columns = [(math.sqrt(len(group)), [group]) for group in large]
+    columns = [(len(group), [group]) for group in large]
     if small:
         columns.append((math.sqrt(sum(len(group) for group in small)), small))
     total = sum(weight for weight, _groups in columns)
@@ -271,10 +271,10 @@ def layout(graph, width=900, height=620):
         edges.append(
             {
                 "edge": edge,
-                "x1": round(x1, 1),
-                "y1": round(y1, 1),
-                "x2": round(x2, 1),
-                "y2": round(y2, 1),
+                "x1": round(float(x1), 1),
+                "y1": round(float(y1), 1),
+                "x2": round(float(x2), 1),
+                "y2": round(float(y2), 1),
                 "width": round(1.5 + min(edge.count, 6) * 0.75, 2),
             }
         )
@@ -299,12 +299,12 @@ def _node(organisation, x, y, agreement_count, centre=False):
     lines = textwrap.wrap(organisation.name, LABEL_LINE_CHARACTERS) or [organisation.name]
     return {
         "organisation": organisation,
-        "x": round(x, 1),
-        "y": round(y, 1),
+        "x": round(float(x), 1),
+        "y": round(float(y), 1),
         "r": r,
         "agreement_count": agreement_count,
         "lines": lines,
-        "label_x": round(x, 1),
-        "label_y": round(y + r + 11, 1),
+        "label_x": round(float(x), 1),
+        "label_y": round(float(y) + r + 11, 1),
         "centre": centre,
     }
