@@ -96,6 +96,21 @@ def test_every_list_is_labelled_cards_without_sideways_scrolling_on_a_phone(
         save(page, f"{name}-phone-{language}")
 
 
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_list_stays_a_table_with_headings_on_a_desktop(
+    live_server, article_data, browser_page, language
+):
+    page = browser_page
+    page.set_viewport_size({"width": 1366, "height": 900})
+    log_in(page, live_server, language)
+    for url in LISTS:
+        page.goto(f"{live_server.url}{url}")
+        cards = page.evaluate(CARDS)
+        assert cards["headerShown"] and not cards["rowsAsCards"], url
+        assert cards["pageWidth"] <= 1366, url
+        save(page, f"{url.strip('/')}-desktop-{language}")
+
+
 def timeline_labels(page):
     # The periods' names along the axis (the counts beside it are anchored at their end).
     periods = "text.period, text.tick[text-anchor=middle]"
