@@ -9,6 +9,7 @@ import math
 import textwrap
 from dataclasses import dataclass, field
 
+import networkx
 from django.db.models import Q
 
 from .choices import OrganisationKind
@@ -165,7 +166,7 @@ MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 80, 24, 56
 # Seeded, so a map is drawn the same way every time it is shown; the iterations bound the cost
 # (nodes are at most MAX_NODES, so one iteration is at most MAX_NODES² distances).
 LAYOUT_SEED = 13
-LAYOUT_ITERATIONS = 150
+LAYOUT_ITERATIONS = 50
 
 
 def radius(agreement_count):
@@ -181,8 +182,6 @@ def _positions(graph):
     group is laid out on its own and given room in proportion to its size, the lone and the
     paired ones sharing a column, so that one distant group does not crowd the rest.
     """
-    import networkx
-
     network = networkx.Graph()
     # Insertion order decides the seeded start positions: make it independent of the queries.
     network.add_nodes_from(sorted(graph.nodes))
@@ -222,16 +221,17 @@ def _positions(graph):
         rows = len(column)
         for row, group in enumerate(column):
             box = (left, -1 + 2 * row / rows, width, 2 / rows)
-            positions.update(_place(networkx, network.subgraph(sorted(group)), box))
+            positions.update(_place(network.subgraph(sorted(group)), box))
         left += width
     return positions
 
 
-def _place(networkx, group, box):
+def _place(group, box):
     """A connected group's layout, fitted into `box` (left, top, width, height) with a margin."""
     left, top, width, height = box
-    if len(group) == 1:
-        unit = {next(iter(group)): (0.0, 0.0)}
+    if len(group) <= 2:  # one organisation in the middle, or two side by side
+        ordered = sorted(group)
+        unit = {pk: (float(2 * index - len(ordered) + 1), 0.0) for index, pk in enumerate(ordered)}
     else:
         unit = networkx.spring_layout(
             group, weight="weight", seed=LAYOUT_SEED, iterations=LAYOUT_ITERATIONS
