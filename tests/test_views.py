@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from tracker import graph
 from tracker.choices import (
     CommitmentStatus,
     OrganisationKind,
@@ -834,11 +835,12 @@ LABEL_CHARACTER_WIDTH = 6.5
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("chart", ["timeline", "phone_timeline"])
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_dashboard_timeline_labels_do_not_overlap(admin_client, language):
+def test_dashboard_timeline_labels_do_not_overlap(admin_client, language, chart):
     factories.AgreementFactory(signed_on=datetime.date(2021, 12, 28))
     response = admin_client.get("/", HTTP_ACCEPT_LANGUAGE=language)
-    shown = [bar for bar in response.context["timeline"]["bars"] if bar["show_label"]]
+    shown = [bar for bar in response.context[chart]["bars"] if bar["show_label"]]
     assert len(shown) >= 2  # more than one period is named, the latest always
     for before, after in zip(shown, shown[1:], strict=False):
         room = after["label_x"] - before["label_x"]
@@ -847,9 +849,121 @@ def test_dashboard_timeline_labels_do_not_overlap(admin_client, language):
 
 
 @pytest.mark.django_db
-def test_dashboard_timeline_keeps_the_latest_periods_name_inside_the_chart(admin_client):
+@pytest.mark.parametrize("chart", ["timeline", "phone_timeline"])
+def test_dashboard_timeline_keeps_the_latest_periods_name_inside_the_chart(admin_client, chart):
     factories.AgreementFactory(signed_on=datetime.date(2021, 12, 28))
-    timeline = page(admin_client, "/").context["timeline"]
+    timeline = page(admin_client, "/").context[chart]
     latest = timeline["bars"][-1]
     assert latest["show_label"]
     assert latest["label_x"] + LABEL_CHARACTER_WIDTH * len(latest["label"]) / 2 <= timeline["width"]
+
+
+@pytest.mark.django_db
+def test_dashboard_timeline_for_phones_has_fewer_longer_periods_drawn_near_life_size(
+    admin_client,
+):
+    for year in range(2020, 2024):
+        for month in (2, 8):
+            factories.AgreementFactory(signed_on=datetime.date(year, month, 1))
+    response = page(admin_client, "/")
+    wide, phone = response.context["timeline"], response.context["phone_timeline"]
+    assert len(wide["bars"]) == 43 and wide["bars"][0]["label"] == "February 2020"
+    assert [bar["label"] for bar in phone["bars"]][:2] == ["Q1 2020", "Q2 2020"]
+    assert len(phone["bars"]) == 15 and sum(bar["count"] for bar in phone["bars"]) == 8
+    # A phone's content column is about 360 px wide: the chart is not shrunk below its size.
+    assert phone["width"] <= 390
+    html = response.content.decode()
+    assert 'class="timeline timeline-wide"' in html and 'class="timeline timeline-phone"' in html
+
+
+# The stakeholder map ------------------------------------------------------------------------
+
+
+def parties(*organisations, **agreement):
+    signed = factories.AgreementFactory(**agreement)
+    for organisation in organisations:
+        factories.AgreementPartyFactory(agreement=signed, organisation=organisation)
+    return signed
+
+
+@pytest.fixture
+def two_groups_and_a_loner(db):
+    """Four organisations bound by agreements, two others by one, and one alone."""
+    health = factories.OrganisationFactory(
+        name="Ministère de la Santé et de la Protection sociale", kind=OrganisationKind.MINISTRY
+    )
+    cluster = factories.OrganisationFactory(name="Cluster", kind=OrganisationKind.CLUSTER)
+    first, second = factories.OrganisationFactory(), factories.OrganisationFactory()
+    for _ in range(3):
+        parties(health, cluster)
+    parties(health, first, second)
+    parties(factories.OrganisationFactory(), factories.OrganisationFactory())
+    parties(factories.OrganisationFactory(name="Alone", kind=OrganisationKind.FOUNDATION))
+    return health, cluster, first, second
+
+
+@pytest.mark.django_db
+def test_map_names_organisations_in_full_with_a_legend_of_kinds_and_sizes(
+    admin_client, two_groups_and_a_loner
+):
+    response = page(admin_client, "/map/")
+    drawing = response.context["drawing"]
+    lines = {" ".join(node["lines"]) for node in drawing.nodes}
+    assert "Ministère de la Santé et de la Protection sociale" in lines
+    html = response.content.decode()
+    assert "…" not in html.split('<g class="nodes">', 1)[1].split("</svg>", 1)[0]
+    legend = html.split('<ul class="map-legend"', 1)[1].split("</ul>", 1)[0]
+    for kind in ("Ministry", "Industry cluster", "Company", "Foundation"):
+        assert kind in legend
+    assert "Clinic" not in legend  # only the kinds drawn
+    assert "agreements on this map (circle size)" in legend
+    assert [size["count"] for size in drawing.sizes] == [1, 2, 4]
+
+
+@pytest.mark.django_db
+def test_map_node_size_grows_with_the_organisations_agreements(
+    admin_client, two_groups_and_a_loner
+):
+    health, cluster, first, _second = two_groups_and_a_loner
+    nodes = {
+        node["organisation"]: node for node in page(admin_client, "/map/").context["drawing"].nodes
+    }
+    assert (nodes[health]["agreement_count"], nodes[cluster]["agreement_count"]) == (4, 3)
+    assert nodes[first]["agreement_count"] == 1
+    assert nodes[health]["r"] > nodes[cluster]["r"] > nodes[first]["r"]
+
+
+@pytest.mark.django_db
+def test_map_layout_is_the_same_every_time_and_keeps_connected_organisations_together(
+    admin_client, two_groups_and_a_loner
+):
+    drawings = [page(admin_client, "/map/").context["drawing"] for _ in range(2)]
+    placed = [
+        {node["organisation"].pk: (node["x"], node["y"]) for node in d.nodes} for d in drawings
+    ]
+    assert placed[0] == placed[1]
+    drawing = drawings[0]
+    for x, y in placed[0].values():
+        assert 0 < x < drawing.width and 0 < y < drawing.height
+    # The largest group spreads over a good part of the map, not crowded by the others.
+    group = [placed[0][organisation.pk] for organisation in two_groups_and_a_loner]
+    assert max(x for x, _y in group) - min(x for x, _y in group) > drawing.width / 3
+
+
+@pytest.mark.django_db
+def test_map_offers_no_sort_order(admin_client, article_data):
+    html = page(admin_client, "/map/", ordering="-title").content.decode()
+    assert 'name="ordering"' not in html
+    assert 'name="ordering"' in page(admin_client, "/agreements/").content.decode()
+
+
+@pytest.mark.django_db
+def test_map_layout_cost_is_bounded_by_the_nodes_drawn(admin_client, django_assert_num_queries):
+    hub = factories.OrganisationFactory()
+    for _ in range(graph.MAX_NODES + 20):
+        parties(hub, factories.OrganisationFactory(), factories.OrganisationFactory())
+    drawing = graph.layout(graph.agreements_map(Agreement.objects.all()))
+    assert len(drawing.nodes) == graph.MAX_NODES
+    # Session, user, the agreements, their parties, the links among the organisations drawn.
+    with django_assert_num_queries(5):
+        page(admin_client, "/map/")

@@ -227,6 +227,7 @@ class AgreementMapView(FilteredListView):
 
     def get(self, request, *args, **kwargs):
         filterset = self.filterset_class(request.GET, queryset=self.get_queryset(), request=request)
+        filterset.filters.pop("ordering")  # a map has no order: the form offers no "Sort by"
         prepare_filter_form(filterset.form)  # before validation: the widgets read the query
         valid = filterset.is_valid()
         rows = filterset.qs if valid else Agreement.objects.none()
@@ -435,7 +436,7 @@ class DashboardView(ReadAccessMixin, TemplateView):
             attention=attention,
             overdue=attention[0].rows,
             latest=latest,
-            timeline=agreement_timeline(),
+            **timelines(),
             today=today,
         )
         return context
@@ -443,22 +444,41 @@ class DashboardView(ReadAccessMixin, TemplateView):
 
 # The axis labels are 11 units high (tracker.css, .tick); a character is at most this wide.
 TIMELINE_LABEL_CHARACTER_WIDTH = 6.5
+# A phone's content column is about 360 px wide: a chart of that many units is drawn about
+# life-size there, so its 11-unit labels stay readable; it has room for fewer bars.
+PHONE_TIMELINE = {"width": 360, "height": 220, "max_bars": 16}
 
 
-def agreement_timeline(width=760, height=200, max_bars=48):
-    """Agreements signed per period, as at most `max_bars` bars for an SVG chart.
+def timelines():
+    """The dashboard's timeline for wide screens (`timeline`) and for phones
+    (`phone_timeline`), from one query; the stylesheet shows the one that fits."""
+    per_month = agreements_signed_per_month()
+    return {
+        "timeline": agreement_timeline(per_month=per_month),
+        "phone_timeline": agreement_timeline(per_month=per_month, **PHONE_TIMELINE),
+    }
 
-    The period is a month, else a quarter, else a year, else a run of years, whichever keeps
-    the bars within `max_bars` for the span of the data (tracker.dates.periods), so neither
-    the page's size nor its date arithmetic depends on how far apart the dates are.
-    """
-    per_month = (
+
+def agreements_signed_per_month():
+    return list(
         Agreement.objects.filter(signed_on__isnull=False)
         .annotate(month=TruncMonth("signed_on"))
         .order_by()
         .values_list("month")
         .annotate(n=Count("pk"))
     )
+
+
+def agreement_timeline(width=760, height=200, max_bars=48, per_month=None):
+    """Agreements signed per period, as at most `max_bars` bars for an SVG chart.
+
+    The period is a month, else a quarter, else a year, else a run of years, whichever keeps
+    the bars within `max_bars` for the span of the data (tracker.dates.periods), so neither
+    the page's size nor its date arithmetic depends on how far apart the dates are. Periods
+    are named only as often as their names fit side by side.
+    """
+    if per_month is None:
+        per_month = agreements_signed_per_month()
     counts = {}
     for month, n in per_month:
         if isinstance(month, datetime.datetime):
@@ -505,6 +525,7 @@ def agreement_timeline(width=760, height=200, max_bars=48):
                 "height": round(bar_height, 1),
                 "label_x": round(left + index * step + step / 2, 1),
                 "count_y": round(height - bottom - bar_height - 4, 1),
+                "show_count": len(str(n)) * TIMELINE_LABEL_CHARACTER_WIDTH <= step,
             }
         )
     # Name every n-th period, counted back from the latest, so that no two names overlap.
