@@ -90,6 +90,8 @@ def test_a_new_models_permissions_reach_editors_and_administrators_on_the_next_m
 
 def test_accounts_made_before_the_roles_keep_what_they_could_read():
     staff = User.objects.create_user("staff-reader", is_staff=True)
+    clerk = User.objects.create_user("clerk", is_staff=True)
+    clerk.groups.add(Group.objects.create(name="Clerks"))
     token_holder = User.objects.create_user("token-holder")
     boss = User.objects.create_superuser("boss")
     migration = importlib.import_module("tracker.migrations.0010_roles")
@@ -98,6 +100,7 @@ def test_accounts_made_before_the_roles_keep_what_they_could_read():
     migration.create_roles(apps, None)
     assert [g.name for g in staff.groups.all()] == [roles.READERS]
     assert [g.name for g in token_holder.groups.all()] == [roles.PARTNERS]
+    assert sorted(g.name for g in clerk.groups.all()) == ["Clerks", roles.READERS]
     assert not boss.groups.exists()
 
 

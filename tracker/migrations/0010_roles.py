@@ -2,8 +2,9 @@
 
 The groups' permissions are not set here: on a fresh database no permission exists yet
 while migrations run. `tracker.roles.sync_roles` sets them after every `migrate`.
-Accounts made before the roles keep what they could do: staff (who read the web UI through
-the admin's login) become readers, other active accounts (API tokens) partners.
+Accounts made before the roles keep what they could read: staff (who read the web UI through
+the admin's login) become readers as well, whatever their other groups; other active accounts
+(API tokens) partners.
 """
 
 from django.db import migrations
@@ -15,7 +16,7 @@ def create_roles(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     User = apps.get_model("auth", "User")
     groups = {name: Group.objects.get_or_create(name=name)[0] for name in ROLES}
-    earlier = User.objects.filter(is_active=True, is_superuser=False, groups__isnull=True)
+    earlier = User.objects.filter(is_active=True, is_superuser=False)
     for user in earlier:
         user.groups.add(groups["Readers"] if user.is_staff else groups["Partners"])
 
