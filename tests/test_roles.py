@@ -310,6 +310,13 @@ def test_the_login_page_speaks_french():
     assert f'href="{reverse("admin:index")}"' not in body
 
 
+def test_a_refused_login_is_answered_in_french():
+    response = Client().post(
+        reverse("tracker:login"), {"username": "x", "password": "y"}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert "Saisissez le nom d’utilisateur et le mot de passe corrects" in response.content.decode()
+
+
 def test_logging_out_ends_the_session_and_lands_on_the_login_page(records):
     client = signed_in("reader")
     response = client.post(reverse("tracker:logout"))

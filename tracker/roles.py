@@ -82,14 +82,16 @@ def sync_roles():
         group.permissions.set(role_permissions(role))
 
 
-def sync_after_migrate(sender, apps, using="default", verbosity=1, **kwargs):
+def sync_after_migrate(sender, apps=None, using="default", **kwargs):
     """post_migrate handler: permissions of every app first, then the roles' groups.
 
     Django creates each app's permissions in the same signal, app by app; creating them all
     here first (which Django's own handlers do again harmlessly) makes the result independent
-    of the order of INSTALLED_APPS.
+    of the order of INSTALLED_APPS. `flush` (between transactional tests) sends no `apps`.
     """
     from django.apps import apps as installed
+
+    apps = apps or installed
     from django.contrib.auth.management import create_permissions
     from django.contrib.contenttypes.management import create_contenttypes
 

@@ -16,6 +16,7 @@ from django.db.models.functions import TruncMonth
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, TemplateView
 
 from . import columns, graph, roles
@@ -69,7 +70,7 @@ class LoginForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": _(
+        "invalid_login": gettext_lazy(
             "Please enter the correct username and password of an account that may read "
             "the tracker. Both fields may be case-sensitive."
         ),
