@@ -165,7 +165,7 @@ STORAGES = {
     },
 }
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "tracker:login"
 # Where a login lands when it names no page of this site to go back to (Django's default,
 # /accounts/profile/, does not exist here).
 LOGIN_REDIRECT_URL = "tracker:dashboard"
@@ -288,7 +288,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["tracker.api.permissions.ReadIfSignedInOrPublic"],
+    "DEFAULT_PERMISSION_CLASSES": ["tracker.api.permissions.ReadIfAllowedOrPublic"],
     "DEFAULT_THROTTLE_CLASSES": [
         "tracker.api.throttling.AnonRateThrottle",
         "tracker.api.throttling.UserRateThrottle",

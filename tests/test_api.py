@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tracker import roles
 from tracker.api import throttle_store, throttling
 from tracker.choices import (
     AgreementKind,
@@ -53,7 +54,9 @@ def throttle_clock(monkeypatch):
 
 @pytest.fixture
 def partner(django_user_model):
-    return django_user_model.objects.create_user("partner")
+    user = django_user_model.objects.create_user("partner")
+    roles.assign(user, roles.PARTNERS)
+    return user
 
 
 @pytest.fixture
@@ -242,13 +245,15 @@ def test_anonymous_and_signed_in_clients_are_throttled(api, anonymous, settings)
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_every_record_links_to_its_web_page(api, client, partner, endpoint):
+def test_every_record_links_to_its_web_page(api, client, django_user_model, endpoint):
     record = ENDPOINTS[endpoint]()
     listed = get_ok(api, f"{API}/{endpoint}/")["results"][0]
     shown = get_ok(api, detail_url(endpoint, record))
     expected = f"http://testserver{record.get_absolute_url()}"
     assert listed["url"] == shown["url"] == expected
-    client.force_login(partner)
+    reader = django_user_model.objects.create_user("reader")
+    roles.assign(reader, roles.READERS)
+    client.force_login(reader)  # a partner reads the API only
     assert client.get(expected).status_code == HTTPStatus.OK
 
 
@@ -697,16 +702,18 @@ def test_detail_takes_no_parameters(api):
 
 # Queries: bounded, and the same for one row as for fifty -----------------------------------
 
+# The token, then the account's permissions (its own and its groups': the role), once each.
+ACCESS_QUERIES = 3
 LIST_QUERIES = {
-    # token, count, page, then one per kind of nested row
-    "organisations": 8,
-    "people": 5,
-    "agreements": 8,
-    "commitments": 6,
-    "sources": 3,
+    # access, count, page, then one per kind of nested row
+    "organisations": ACCESS_QUERIES + 7,
+    "people": ACCESS_QUERIES + 4,
+    "agreements": ACCESS_QUERIES + 7,
+    "commitments": ACCESS_QUERIES + 5,
+    "sources": ACCESS_QUERIES + 2,
 }
 # A source's detail also shows its quotes and its mentions: one query for each kind.
-DETAIL_QUERIES = {**LIST_QUERIES, "sources": 4}
+DETAIL_QUERIES = {**LIST_QUERIES, "sources": ACCESS_QUERIES + 3}
 
 
 def record_queries(captured):

@@ -18,7 +18,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tracker import data_version, models
+from tracker import data_version, models, roles
 from tracker.api import throttle_store, throttling
 from tracker.api.cache import local_pages
 from tracker.choices import AgreementKind, CommitmentStatus
@@ -54,7 +54,9 @@ def throttle_clock(monkeypatch):
 
 @pytest.fixture
 def partner(django_user_model):
-    return django_user_model.objects.create_user("partner")
+    user = django_user_model.objects.create_user("partner")
+    roles.assign(user, roles.PARTNERS)
+    return user
 
 
 @pytest.fixture

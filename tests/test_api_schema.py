@@ -18,6 +18,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from config.wsgi import application
+from tracker import roles
 from tracker.api.schema_view import SchemaView
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
@@ -97,6 +98,7 @@ def api_token(article_data, django_user_model, settings, keep_the_test_connectio
         "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None},
     }
     user = django_user_model.objects.create_user("fuzzer")
+    roles.assign(user, roles.PARTNERS)
     return Token.objects.create(user=user).key
 
 

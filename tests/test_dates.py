@@ -11,7 +11,7 @@ from django.db import IntegrityError, models, transaction
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tracker import dates
+from tracker import dates, roles
 from tracker.choices import CommitmentStatus
 from tracker.devtools import factories
 
@@ -136,6 +136,7 @@ def test_ui_date_filter_outside_the_range_shows_the_forms_error(
 )
 def test_api_date_filter_outside_the_range_answers_400_naming_it(url, parameter, value):
     partner = User.objects.create_user("partner")
+    roles.assign(partner, roles.PARTNERS)
     client = APIClient(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=partner).key}")
     response = client.get(url, {parameter: value})
     assert response.status_code == HTTPStatus.BAD_REQUEST

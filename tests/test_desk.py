@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission, User
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from tracker import roles
 from tracker.choices import CommitmentCategory, CommitmentStatus, OrganisationKind
 from tracker.devtools import factories
 from tracker.highlight import highlight
@@ -73,6 +74,7 @@ SENTENCE = (
 def editor(client, *codenames):
     user = User.objects.create_user("editor", password="x")
     user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    roles.assign(user, roles.READERS)
     client.force_login(user)
     return user
 

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
+from tracker import roles
 from tracker.devtools import factories
 
 PAGES = [
@@ -53,6 +54,7 @@ def record_pages(records):
 @pytest.fixture
 def token_client(django_user_model):
     partner = django_user_model.objects.create_user("partner")
+    roles.assign(partner, roles.PARTNERS)
     return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=partner).key}")
 
 

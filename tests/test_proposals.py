@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 
-from tracker import proposals
+from tracker import proposals, roles
 from tracker.devtools import factories
 from tracker.models import DismissedProposal, Mention, Organisation, Source
 from tracker.text import fold
@@ -61,6 +61,7 @@ def editor(*may_add):
     user = User.objects.create_user("editor", password="x")
     codenames = ["add_citation", *(f"add_{kind}" for kind in may_add or ("organisation", "person"))]
     user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    roles.assign(user, roles.READERS)
     return user
 
 
@@ -260,7 +261,9 @@ def test_english_source_page_says_proposals_come_without_a_language_model(client
 @pytest.mark.django_db
 def test_reader_sees_no_proposals_and_cannot_dismiss(client):
     source = source_with(ENGLISH)
-    client.force_login(User.objects.create_user("reader", password="x"))
+    reader = User.objects.create_user("reader", password="x")
+    roles.assign(reader, roles.READERS)
+    client.force_login(reader)
     with mock.patch.object(proposals, "find_names") as finder:
         page = client.get(panel_url(source)).content.decode()
         assert client.get(panel_url(source)).status_code == HTTPStatus.FORBIDDEN

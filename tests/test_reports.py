@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from tracker import roles
 from tracker.choices import CommitmentStatus, DatePrecision
 from tracker.devtools.factories import (
     AgreementFactory,
@@ -424,6 +425,7 @@ def test_desk_records_a_progress_report_from_a_selection_and_the_commitment_foll
     user.user_permissions.set(
         Permission.objects.filter(codename__in=["add_citation", "add_commitmentreport"])
     )
+    roles.assign(user, roles.READERS)
     client.force_login(user)
     words = promise.quote[:60]
     start = source.text.index(words)

@@ -12,7 +12,7 @@ from django.db import OperationalError, connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tracker import timeouts
+from tracker import roles, timeouts
 from tracker.api.views import AgreementViewSet
 from tracker.views import DashboardView
 
@@ -97,6 +97,7 @@ def test_an_api_query_that_outlives_the_timeout_answers_503_in_json(
     statement_timeout, slow_api_list
 ):
     partner = User.objects.create_user("partner")
+    roles.assign(partner, roles.PARTNERS)
     client = APIClient(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=partner).key}")
     response = client.get("/api/v1/agreements/")
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tracker import graph
+from tracker import graph, roles
 from tracker.choices import (
     CommitmentStatus,
     OrganisationKind,
@@ -59,7 +59,7 @@ def csv_rows(response):
 def test_anonymous_visitors_are_sent_to_log_in(client, url):
     response = client.get(url)
     assert response.status_code == HTTPStatus.FOUND
-    assert response["Location"].startswith(reverse("admin:login"))
+    assert response["Location"].startswith(reverse("tracker:login"))
 
 
 @pytest.mark.django_db
@@ -83,6 +83,7 @@ def test_edit_in_admin_link_only_for_users_allowed_to_change(client, admin_clien
     assert admin_url in page(admin_client, url).content.decode()
 
     reader = User.objects.create_user("reader", password="pw-reader-123")
+    roles.assign(reader, roles.READERS)
     client.force_login(reader)
     assert admin_url not in page(client, url).content.decode()
 
@@ -720,11 +721,11 @@ def test_csv_exports_keep_ordinary_values_and_numbers_as_they_are(admin_client):
 @pytest.mark.django_db
 @pytest.mark.parametrize("next_url", [None, "https://evil.example/", "//evil.example/"])
 def test_login_without_a_safe_next_lands_on_the_dashboard(client, next_url):
-    User.objects.create_user("reader", password="read-the-tracker-42", is_staff=True)
+    roles.assign(User.objects.create_user("reader", password="read-the-tracker-42"), roles.READERS)
     data = {"username": "reader", "password": "read-the-tracker-42"}
     if next_url:
         data["next"] = next_url
-    response = client.post(reverse("admin:login"), data, follow=True)
+    response = client.post(reverse("tracker:login"), data, follow=True)
     assert response.redirect_chain[0][0] == reverse("tracker:dashboard")
     assert response.status_code == HTTPStatus.OK
     assert response.request["PATH_INFO"] == reverse("tracker:dashboard")
@@ -732,9 +733,9 @@ def test_login_without_a_safe_next_lands_on_the_dashboard(client, next_url):
 
 @pytest.mark.django_db
 def test_login_with_a_safe_next_still_goes_there(client):
-    User.objects.create_user("reader", password="read-the-tracker-42", is_staff=True)
+    roles.assign(User.objects.create_user("reader", password="read-the-tracker-42"), roles.READERS)
     response = client.post(
-        reverse("admin:login"),
+        reverse("tracker:login"),
         {"username": "reader", "password": "read-the-tracker-42", "next": "/agreements/"},
     )
     assert response["Location"] == "/agreements/"

@@ -1,5 +1,6 @@
 """The tracker's app: at start-up it connects every write to the data version
-(data_version.py) and has each `migrate` make the cache tables."""
+(data_version.py) and has each `migrate` make the cache tables and set the roles'
+permissions (roles.py)."""
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
@@ -11,7 +12,7 @@ class TrackerConfig(AppConfig):
     verbose_name = _("Stakeholder tracker")
 
     def ready(self):
-        from . import data_version, mentions, signals  # noqa: F401
+        from . import data_version, mentions, roles, signals  # noqa: F401
 
         data_version.connect()
         mentions.connect()
@@ -19,4 +20,9 @@ class TrackerConfig(AppConfig):
             data_version.create_cache_tables,
             sender=self,
             dispatch_uid="tracker.data_version.create_cache_tables",
+        )
+        post_migrate.connect(
+            roles.sync_after_migrate,
+            sender=self,
+            dispatch_uid="tracker.roles.sync_after_migrate",
         )

@@ -21,6 +21,7 @@ from itertools import islice
 from pathlib import Path
 
 from django.apps import apps
+from django.contrib.auth.models import Group
 from django.core import serializers
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.management.color import no_style
@@ -31,6 +32,7 @@ from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Max
 from simple_history.models import HistoricalChanges
 
+from . import roles
 from .data_version import changed_on_commit
 from .models import Commitment
 from .reports import follow_reports_in_bulk
@@ -109,7 +111,10 @@ def rows_present():
     """Models that already hold rows, with their counts (a restore needs none)."""
     present = {}
     for model in backed_up_models():
-        count = model._default_manager.count()
+        rows = model._default_manager.all()
+        if model._meta.label_lower == "auth.group":
+            rows = rows.exclude(name__in=roles.ROLES)  # `migrate` makes these
+        count = rows.count()
         if count:
             present[model._meta.label] = count
     return present
@@ -214,6 +219,8 @@ def restore_backup(path, entries):
     with_forward_references = []
     with transaction.atomic(), mentions.suspended():
         version_change = changed_on_commit()
+        # `migrate` made the roles' groups; the backup's own (same names) take their place.
+        Group.objects.filter(name__in=roles.ROLES).delete()
         for number, entry in enumerate(entries, start=1):
             where = describe(path, number, entry)
             if isinstance(entry, dict) and entry.get("model") in DERIVED:
@@ -245,6 +252,8 @@ def restore_backup(path, entries):
         mentions.refresh_all()
         # Records were saved raw: each commitment follows its latest restored report.
         follow_reports_in_bulk(Commitment.objects.all())
+        # A backup from before the roles holds none of their groups: `migrate` would make them.
+        roles.sync_roles()
     return len(entries), version_change
 
 

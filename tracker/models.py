@@ -148,6 +148,12 @@ class Source(SearchableModel):
         ordering = ["-published_on", "title"]
         verbose_name = _("source")
         verbose_name_plural = _("sources")
+        # Reading the whole tracker is a permission of its own; Django ties permissions to a
+        # model, and every fact comes from a source (tracker/roles.py gives them to roles).
+        permissions = [
+            ("read_ui", _("Can read the web UI")),
+            ("read_api", _("Can read the API")),
+        ]
         constraints = [
             choices_constraint("language", Language),
             choices_constraint("published_on_precision", DatePrecision),

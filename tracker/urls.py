@@ -1,5 +1,5 @@
-"""The staff UI's addresses: the dashboard, the map, suggestions for record inputs, and a
-list and a detail page per kind of record."""
+"""The staff UI's addresses: its login and logout, the dashboard, the map, suggestions for
+record inputs, and a list and a detail page per kind of record."""
 
 from django.urls import path
 
@@ -9,6 +9,8 @@ app_name = "tracker"
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("map/", views.AgreementMapView.as_view(), name="map"),
     path("changes/", changes.RecentChangesView.as_view(), name="recent-changes"),
     path("suggest/<slug:kind>/", views.SuggestView.as_view(), name="suggest"),

@@ -6,18 +6,20 @@ import math
 from itertools import chain
 
 from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.mixins import AccessMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.db.models.functions import TruncMonth
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import DetailView, TemplateView
 
-from . import columns, graph
+from . import columns, graph, roles
 from .attention import attention_groups
 from .choices import CommitmentStatus
 from .dates import EARLIEST_DATE, LATEST_DATE, periods
@@ -44,12 +46,52 @@ from .models import (
 
 
 class ReadAccessMixin(AccessMixin):
-    """Signed-in users only, unless the deployment opens reading to everyone."""
+    """Users whose role reads the web UI (readers, editors, administrators), unless the
+    deployment opens reading to everyone. Visitors are sent to log in; partners, who read
+    the API only, and accounts with no role get 403."""
 
     def dispatch(self, request, *args, **kwargs):
-        if not settings.TRACKER_PUBLIC_READ and not request.user.is_authenticated:
-            return self.handle_no_permission()
+        if not settings.TRACKER_PUBLIC_READ:
+            if not request.user.is_authenticated:
+                return self.handle_no_permission()
+            if not request.user.has_perm(roles.READ_UI):
+                raise PermissionDenied(_("This account may not read the web UI."))
         return super().dispatch(request, *args, **kwargs)
+
+
+# Signing in -------------------------------------------------------------------------------
+
+
+class LoginForm(AuthenticationForm):
+    """The admin's login refuses all but staff; this one refuses all but the UI's roles.
+
+    An account that may not read the UI gets the same answer as a wrong password, as the
+    admin does for non-staff, so the form does not tell whether a password was right.
+    """
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": gettext_lazy(
+            "Please enter the correct username and password of an account that may read "
+            "the tracker. Both fields may be case-sensitive."
+        ),
+    }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not user.has_perm(roles.READ_UI):
+            raise self.get_invalid_login_error()
+
+
+class LoginView(auth_views.LoginView):
+    """The UI's login; without a safe `next` it lands on the dashboard (LOGIN_REDIRECT_URL)."""
+
+    template_name = "tracker/login.html"
+    authentication_form = LoginForm
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = "tracker:login"
 
 
 # Lists ------------------------------------------------------------------------------------

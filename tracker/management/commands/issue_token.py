@@ -5,6 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from tracker import roles
+
 
 class Command(BaseCommand):
     help = (
@@ -17,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--create",
             action="store_true",
-            help="Create the user if it does not exist (active, no usable password, not staff).",
+            help="Create the user if it does not exist, as a partner (no password, not staff).",
         )
         parser.add_argument(
             "--rotate",
@@ -39,7 +41,8 @@ class Command(BaseCommand):
             user = users(**{users.USERNAME_FIELD: username})
             user.set_unusable_password()
             user.save()
-            self.stderr.write(f"Created user {username!r} (no password; it reads the API only).")
+            roles.assign(user, roles.PARTNERS)
+            self.stderr.write(f"Created partner {username!r} (no password; it reads the API only).")
         if not user.is_active:
             raise CommandError(f"User {username!r} is inactive; its token would be refused.")
         if rotate:
