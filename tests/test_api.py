@@ -289,6 +289,8 @@ def test_agreement_shows_parties_commitments_and_their_evidence(api):
             {
                 "source": {"slug": "the-article", "title": "The article"},
                 "quote": " ".join(words[:n]),
+                "field": None,
+                "value": None,
             }
         ]
 
@@ -296,6 +298,7 @@ def test_agreement_shows_parties_commitments_and_their_evidence(api):
     assert shown["kind"] == "memorandum"
     assert shown["signed_on"] == "2021-12-28"
     assert shown["citations"] == evidence(3)
+    assert shown["disputed_fields"] == []
     assert shown["parties"] == [
         {
             "organisation": {"slug": "cluster", "name": "Cluster"},
@@ -431,6 +434,8 @@ def test_commitment_carries_its_reports_with_their_quotes_earliest_first(api):
         {
             "source": {"slug": citation.source.slug, "title": citation.source.title},
             "quote": citation.quote,
+            "field": None,
+            "value": None,
         }
     ]
     assert (shown["status"], shown["met_on"]) == ("met", last.reported_on.isoformat())
@@ -623,11 +628,11 @@ def test_detail_takes_no_parameters(api):
 # Queries: bounded, and the same for one row as for fifty -----------------------------------
 
 LIST_QUERIES = {
-    # token, count, page, then one per kind of nested row
-    "organisations": 8,
+    # token, count, page, then one per kind of nested row, and the disputed fields
+    "organisations": 9,
     "people": 5,
-    "agreements": 8,
-    "commitments": 6,
+    "agreements": 9,
+    "commitments": 7,
     "sources": 3,
 }
 # A source's detail also shows its quotes and its mentions: one query for each kind.
@@ -1012,3 +1017,35 @@ def test_a_thousand_word_search_is_answered_in_json(api):
     assert response["Content-Type"] == "application/json"
     body = response.json()
     assert body["detail"] if response.status_code >= 400 else body["count"] == 0
+
+
+# Sources that disagree ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "factory", "field", "values"),
+    [
+        ("agreements", factories.AgreementFactory, "signed_on", ("2021-12-28", "2021-12-27")),
+        ("commitments", factories.CommitmentFactory, "status", ("met", "in_progress")),
+        ("organisations", factories.OrganisationFactory, "members", (">40", "45")),
+    ],
+)
+def test_disputed_filter_finds_records_whose_sources_disagree_and_names_the_field(
+    api, endpoint, factory, field, values
+):
+    disputed, quiet = factory(), factory()
+    for value in values:
+        cite(disputed, factories.SourceFactory(), field=field, value=value)
+    cite(quiet, factories.SourceFactory(), field=field, value=values[0])
+    key = "id" if endpoint == "commitments" else "slug"
+    listed = get_ok(api, f"{API}/{endpoint}/", disputed="true")["results"]
+    assert [record[key] for record in listed] == [getattr(disputed, key)]
+    assert listed[0]["disputed_fields"] == [field]
+    assert sorted(c["value"] for c in listed[0]["citations"]) == sorted(values)
+    assert {c["field"] for c in listed[0]["citations"]} == {field}
+    others = get_ok(api, f"{API}/{endpoint}/", disputed="false")["results"]
+    assert getattr(quiet, key) in [record[key] for record in others]
+    assert getattr(disputed, key) not in [record[key] for record in others]
+    response = api.get(f"{API}/{endpoint}/", {"disputed": "perhaps"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "disputed" in response.json()["errors"]
