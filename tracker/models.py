@@ -28,7 +28,7 @@ from .choices import (
     OrganisationKind,
     PartyRole,
 )
-from .claims import CLAIMABLE_FIELDS, claim_type, display_claim
+from .claims import CLAIMABLE_FIELDS, claim_type, display_claim, held_value
 from .dates import (
     EARLIEST_DATE,
     LATEST_DATE,
@@ -280,6 +280,10 @@ class Organisation(SearchableModel):
     def search_terms(self):
         other_names = [other.name for other in self.other_names.all()] if self.pk else []
         return [self.name, self.acronym, *other_names]
+
+    def members_label(self):
+        """'more than 40', 'about 40' or '40', in the active language."""
+        return display_claim("organisation", "members", held_value(self, "organisation", "members"))
 
     def clean(self):
         self.country = (self.country or "").upper()
