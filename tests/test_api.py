@@ -1049,3 +1049,20 @@ def test_disputed_filter_finds_records_whose_sources_disagree_and_names_the_fiel
     response = api.get(f"{API}/{endpoint}/", {"disputed": "perhaps"})
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "disputed" in response.json()["errors"]
+
+
+def test_planted_disagreement_shows_both_dates_with_their_quotes_in_the_api(api, article_data):
+    planted = factories.plant_accord_disagreement()
+    shown = get_ok(api, f"{API}/agreements/{ACCORD}/")
+    assert shown["signed_on"] == "2021-12-28"  # the value staff chose
+    assert shown["disputed_fields"] == ["signed_on"]
+    claims = sorted(
+        (c["value"], c["source"]["slug"], c["quote"])
+        for c in shown["citations"]
+        if c["field"] == "signed_on"
+    )
+    assert [value for value, _slug, _quote in claims] == ["2021-12-27", "2021-12-28", "2021-12-28"]
+    assert ("2021-12-27", planted.source.slug, planted.quote) in claims
+    listed = get_ok(api, f"{API}/agreements/", disputed="true")
+    assert [record["slug"] for record in listed["results"]] == [ACCORD]
+    assert listed["results"][0] == shown

@@ -874,3 +874,20 @@ def test_disagreements_list_queries_do_not_grow_with_rows(admin_client):
         )
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+def test_organisation_csv_gives_founding_date_and_members(admin_client):
+    factories.OrganisationFactory(
+        slug="cluster",
+        founded_on=datetime.date(2020, 7, 1),
+        founded_on_precision="month",
+        members=40,
+        members_qualifier="more_than",
+    )
+    header, row = csv_rows(admin_client.get("/organisations/", {"format": "csv"}))
+    cells = dict(zip(header, row, strict=True))
+    assert cells["founded on"] == "2020-07-01"
+    assert cells["precision of the founding date"] == "month"
+    assert cells["members"] == "40"
+    assert cells["how exact the number of members is"] == "more_than"
