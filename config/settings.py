@@ -336,6 +336,8 @@ SPECTACULAR_SETTINGS = {
         "LinkKindEnum": "tracker.choices.LinkKind",
         "PartyRoleEnum": "tracker.choices.PartyRole",
         "DatePrecisionEnum": "tracker.choices.DatePrecision",
+        "ClaimFieldEnum": "tracker.choices.ClaimField",
+        "MemberCountQualifierEnum": "tracker.choices.MemberCountQualifier",
     },
 }
 

@@ -640,3 +640,37 @@ def test_a_null_character_in_the_fixture_records_search_is_ignored_and_said(admi
     assert response.status_code == HTTPStatus.OK
     assert [record.label for record in response.context["cl"].result_list] == ["MMI Cluster"]
     assert "Null characters in the search were ignored." in response.content.decode()
+
+
+def test_an_agreement_s_citation_inline_takes_the_date_its_source_reports(admin_client):
+    source = factories.SourceFactory(text="La convention a été signée le 28 décembre 2021.")
+    add = reverse("admin:tracker_agreement_add")
+
+    def save(value):
+        return admin_client.post(
+            add,
+            agreement_form(
+                **inline_management("citations", total=1),
+                **{
+                    "citations-0-source": source.pk,
+                    "citations-0-quote": "signée le 28 décembre 2021",
+                    "citations-0-field": "signed_on",
+                    "citations-0-value": value,
+                },
+            ),
+        )
+
+    response = save("28/12/2021")
+    assert response.status_code == HTTPStatus.OK
+    assert "Not a value for “Signing date”" in response.content.decode()
+    assert not Agreement.objects.exists()
+    response = save("2021-12-28")
+    assert response.status_code == HTTPStatus.FOUND, response.context["errors"]
+    citation = Agreement.objects.get().citations.get()
+    assert (citation.field, citation.value) == ("signed_on", "2021-12-28")
+
+
+def test_organisation_admin_edits_founding_date_and_members(admin_client):
+    html = admin_client.get(reverse("admin:tracker_organisation_add")).content.decode()
+    for name in ("founded_on", "members", "members_qualifier", "citations-__prefix__-value"):
+        assert f'name="{name}"' in html, name

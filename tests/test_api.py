@@ -298,6 +298,8 @@ def test_agreement_shows_parties_commitments_and_their_evidence(api):
                 "quote": " ".join(words[:n]),
                 "note": "",
                 "url": f"http://testserver/sources/the-article/#citation-{citation.pk}",
+                "field": None,
+                "value": None,
             }
         ]
 
@@ -305,6 +307,7 @@ def test_agreement_shows_parties_commitments_and_their_evidence(api):
     assert shown["kind"] == "memorandum"
     assert shown["signed_on"] == "2021-12-28"
     assert shown["citations"] == evidence(3)
+    assert shown["disputed_fields"] == []
     assert shown["parties"] == [
         {
             "organisation": {"slug": "cluster", "name": "Cluster"},
@@ -442,6 +445,8 @@ def test_commitment_carries_its_reports_with_their_quotes_earliest_first(api):
             "quote": citation.quote,
             "note": citation.note,
             "url": f"http://testserver{citation.get_absolute_url()}",
+            "field": None,
+            "value": None,
         }
     ]
     assert (shown["status"], shown["met_on"]) == ("met", last.reported_on.isoformat())
@@ -705,11 +710,11 @@ def test_detail_takes_no_parameters(api):
 # The token, then the account's permissions (its own and its groups': the role), once each.
 ACCESS_QUERIES = 3
 LIST_QUERIES = {
-    # access, count, page, then one per kind of nested row
-    "organisations": ACCESS_QUERIES + 7,
+    # access, count, page, then one per kind of nested row, and the disputed fields
+    "organisations": ACCESS_QUERIES + 8,
     "people": ACCESS_QUERIES + 4,
-    "agreements": ACCESS_QUERIES + 7,
-    "commitments": ACCESS_QUERIES + 5,
+    "agreements": ACCESS_QUERIES + 8,
+    "commitments": ACCESS_QUERIES + 6,
     "sources": ACCESS_QUERIES + 2,
 }
 # A source's detail also shows its quotes and its mentions: one query for each kind.
@@ -1094,3 +1099,52 @@ def test_a_thousand_word_search_is_answered_in_json(api):
     assert response["Content-Type"] == "application/json"
     body = response.json()
     assert body["detail"] if response.status_code >= 400 else body["count"] == 0
+
+
+# Sources that disagree ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "factory", "field", "values"),
+    [
+        ("agreements", factories.AgreementFactory, "signed_on", ("2021-12-28", "2021-12-27")),
+        ("commitments", factories.CommitmentFactory, "status", ("met", "in_progress")),
+        ("organisations", factories.OrganisationFactory, "members", (">40", "45")),
+    ],
+)
+def test_disputed_filter_finds_records_whose_sources_disagree_and_names_the_field(
+    api, endpoint, factory, field, values
+):
+    disputed, quiet = factory(), factory()
+    for value in values:
+        cite(disputed, factories.SourceFactory(), field=field, value=value)
+    cite(quiet, factories.SourceFactory(), field=field, value=values[0])
+    key = "id" if endpoint == "commitments" else "slug"
+    listed = get_ok(api, f"{API}/{endpoint}/", disputed="true")["results"]
+    assert [record[key] for record in listed] == [getattr(disputed, key)]
+    assert listed[0]["disputed_fields"] == [field]
+    assert sorted(c["value"] for c in listed[0]["citations"]) == sorted(values)
+    assert {c["field"] for c in listed[0]["citations"]} == {field}
+    others = get_ok(api, f"{API}/{endpoint}/", disputed="false")["results"]
+    assert getattr(quiet, key) in [record[key] for record in others]
+    assert getattr(disputed, key) not in [record[key] for record in others]
+    response = api.get(f"{API}/{endpoint}/", {"disputed": "perhaps"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "disputed" in response.json()["errors"]
+
+
+def test_planted_disagreement_shows_both_dates_with_their_quotes_in_the_api(api, article_data):
+    planted = factories.plant_accord_disagreement()
+    shown = get_ok(api, f"{API}/agreements/{ACCORD}/")
+    assert shown["signed_on"] == "2021-12-28"  # the value staff chose
+    assert shown["disputed_fields"] == ["signed_on"]
+    claims = sorted(
+        (c["value"], c["source"]["slug"], c["quote"])
+        for c in shown["citations"]
+        if c["field"] == "signed_on"
+    )
+    assert [value for value, _slug, _quote in claims] == ["2021-12-27", "2021-12-28", "2021-12-28"]
+    assert ("2021-12-27", planted.source.slug, planted.quote) in claims
+    listed = get_ok(api, f"{API}/agreements/", disputed="true")
+    assert [record["slug"] for record in listed["results"]] == [ACCORD]
+    assert listed["results"][0] == shown

@@ -22,7 +22,14 @@ from rest_framework.authtoken.models import Token
 
 from tracker.backup import NOT_BACKED_UP, backed_up_models
 from tracker.devtools import factories
-from tracker.models import Citation, Commitment, CommitmentReport, Organisation, Person
+from tracker.models import (
+    Agreement,
+    Citation,
+    Commitment,
+    CommitmentReport,
+    Organisation,
+    Person,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -469,3 +476,23 @@ def test_restore_brings_reports_back_and_commitments_follow_them(
     commitment = Commitment.objects.get(pk=report.commitment_id)
     assert (commitment.status, commitment.met_on) == ("partly_met", restored.reported_on)
     assert commitment.own_status == "announced"
+
+
+def test_restore_brings_field_claims_members_and_disputes_back(
+    tracker_in_use, tmp_path, empty_the_database
+):
+    factories.plant_accord_disagreement()
+    claims = sorted(Citation.objects.exclude(field="").values_list("quote", "field", "value"))
+    assert len(claims) == 6
+    backup = tmp_path / "tracker.json"
+    call_command("backup", output=str(backup), stderr=io.StringIO())
+
+    empty_the_database()
+    restore(backup)
+
+    assert sorted(Citation.objects.exclude(field="").values_list("quote", "field", "value")) == (
+        claims
+    )
+    cluster = Organisation.objects.get(slug="mmi-cluster")
+    assert (cluster.members, cluster.members_qualifier) == (40, "more_than")
+    assert [a.slug for a in Agreement.objects.disputed()] == [factories.ACCORD]

@@ -434,3 +434,26 @@ def test_finding_records_to_cite_costs_one_query_per_kind_however_many_match(cli
         counts[query] = (len(queries), len(found))
     assert counts["de"][1] > 3 * counts["amgs"][1], counts
     assert len({number for number, _found in counts.values()}) == 1, counts
+
+
+@pytest.mark.django_db
+def test_a_selection_cited_for_a_record_can_report_a_field_s_value(client, accord_source):
+    editor(client, "add_citation", "change_agreement")
+    accord = Agreement.objects.get(slug=ACCORD)
+    chosen = selection_of(accord_source, "le 28 décembre dernier")
+    record = f"agreement:{accord.pk}"
+    count = Citation.objects.count()
+    refused = client.post(
+        attach_url(accord_source),
+        {**chosen, "record": record, "q": "accord", "field": "signed_on", "value": "28 déc."},
+    )
+    assert refused.status_code == HTTPStatus.OK
+    assert "YYYY-MM-DD" in " ".join(refused.context["form"].errors["value"])
+    assert Citation.objects.count() == count
+    response = client.post(
+        attach_url(accord_source),
+        {**chosen, "record": record, "field": "signed_on", "value": "2021-12-28"},
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    citation = accord.citations.get(start=chosen["start"])
+    assert (citation.field, citation.value) == ("signed_on", "2021-12-28")

@@ -479,6 +479,46 @@ NO_SUCH_RECORD = "That choice is not one of the available choices"
 NOT_A_DATE = "Enter a valid date."
 OUT_OF_RANGE = "Enter a date between 1 January 1800 and 31 December 2100."
 
+
+# Disputed: records whose sources report different values for one field ------------------
+
+
+def claimed(record, *values, field):
+    """Citations of `record`, each from a source of its own, reporting `values` for `field`."""
+    target = record.citation_target
+    for value in values:
+        targets = {"organisation": None, target: record}
+        factories.CitationFactory(field=field, value=value, **targets)
+    return record
+
+
+@covers(AgreementFilterSet, "disputed")
+def test_agreements_disputed_keeps_those_whose_sources_disagree():
+    disputed = claimed(factories.AgreementFactory(), "2021-12-28", "2021-12-27", field="signed_on")
+    agreeing = claimed(factories.AgreementFactory(), "2021-12-28", "2021-12-28", field="signed_on")
+    # Two fields with one value each: no field is disputed.
+    mixed = claimed(factories.AgreementFactory(), "2021-12-28", field="signed_on")
+    claimed(mixed, "signed", field="status")
+    assert rows(AgreementFilterSet, disputed="true") == [disputed]
+    assert set(rows(AgreementFilterSet, disputed="false")) == {agreeing, mixed}
+
+
+@covers(CommitmentFilterSet, "disputed")
+def test_commitments_disputed_keeps_those_whose_sources_disagree():
+    disputed = claimed(factories.CommitmentFactory(), "met", "in_progress", field="status")
+    agreeing = claimed(factories.CommitmentFactory(), "met", field="status")
+    assert rows(CommitmentFilterSet, disputed="true") == [disputed]
+    assert rows(CommitmentFilterSet, disputed="false") == [agreeing]
+
+
+@covers(OrganisationFilterSet, "disputed")
+def test_organisations_disputed_keeps_those_whose_sources_disagree():
+    disputed = claimed(factories.OrganisationFactory(), ">40", "45", field="members")
+    agreeing = claimed(factories.OrganisationFactory(), "2020-07", "2020-07", field="founded_on")
+    assert rows(OrganisationFilterSet, disputed="true") == [disputed]
+    assert agreeing in rows(OrganisationFilterSet, disputed="false")
+
+
 INVALID_INPUT = [
     *(
         (filterset_class, "q", TOO_MANY_WORDS, TOO_MANY_WORDS_MESSAGE)
@@ -517,6 +557,9 @@ INVALID_INPUT = [
     (CommitmentFilterSet, "no_news_since", "a year ago", NOT_A_DATE),
     (CommitmentFilterSet, "no_news_since", "20211-01-01", NOT_A_DATE),
     (SourceFilterSet, "language", "klingon", "klingon " + NOT_A_CHOICE),
+    (AgreementFilterSet, "disputed", "maybe", "maybe " + NOT_A_CHOICE),
+    (CommitmentFilterSet, "disputed", "yes", "yes " + NOT_A_CHOICE),
+    (OrganisationFilterSet, "disputed", "1", "1 " + NOT_A_CHOICE),
     (SourceFilterSet, "ordering", "price", "price " + NOT_A_CHOICE),
 ]
 

@@ -436,3 +436,53 @@ def test_le_matin_is_a_media_organisation_cited_from_the_interview(article_data)
     assert le_matin.citations.filter(
         source__slug=CHANTIERS, quote__contains="in the journal Le Matin"
     ).exists()
+
+
+# Field claims: what each article says of a date or a number, as the article says it.
+
+
+def claims_of(record):
+    return sorted(
+        (citation.source.slug, citation.field, citation.value)
+        for citation in record.citations.exclude(field="").select_related("source")
+    )
+
+
+def test_the_accord_s_signing_date_is_claimed_by_both_articles_that_give_it(article_data):
+    accord = Agreement.objects.get(
+        slug="2021-12-28-accord-industrialisation-sourcing-local-dispositifs-medicaux"
+    )
+    assert claims_of(accord) == [
+        ("maroc-booster-fabrication-locale-dispositifs-medicaux", "signed_on", "2021-12-28"),
+        ("trois-chantiers-majeurs-marocain-medical-cluster", "signed_on", "2021-12-28"),
+    ]
+    # "le 28 décembre dernier" names no year: the note says how the year was found.
+    dernier = accord.citations.get(
+        source__slug="maroc-booster-fabrication-locale-dispositifs-medicaux", field="signed_on"
+    )
+    assert "le 28 décembre dernier" in dernier.quote
+    assert "2021" in dernier.note
+    assert not Agreement.objects.disputed().exists()
+
+
+def test_the_aba_mmi_agreement_s_date_is_claimed_from_its_wednesday(article_data):
+    partnership = Agreement.objects.get(slug="2021-12-29-aba-technology-mmi-cluster-partnership")
+    assert claims_of(partnership) == [
+        ("aba-technology-mmi-cluster-made-in-morocco", "signed_on", "2021-12-29")
+    ]
+    (claim,) = partnership.citations.exclude(field="")
+    assert "Wednesday" in claim.quote and "30 December 2021" in claim.note
+
+
+def test_the_cluster_s_founding_month_and_more_than_40_members_are_claimed(article_data):
+    cluster = Organisation.objects.get(slug="mmi-cluster")
+    assert claims_of(cluster) == [
+        ("maroc-booster-fabrication-locale-dispositifs-medicaux", "members", ">40"),
+        ("trois-chantiers-majeurs-marocain-medical-cluster", "founded_on", "2020-07"),
+    ]
+    assert (cluster.founded_on, cluster.founded_on_precision) == (
+        datetime.date(2020, 7, 1),
+        "month",
+    )
+    assert (cluster.members, cluster.members_qualifier) == (40, "more_than")
+    assert cluster.members_label() == "more than 40"

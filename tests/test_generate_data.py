@@ -1,3 +1,4 @@
+import datetime
 import io
 
 import pytest
@@ -274,3 +275,23 @@ def test_bad_sizes_are_refused_with_a_clear_message(sizes, message):
     with pytest.raises(CommandError, match=message):
         generate(**sizes)
     assert not models.Organisation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_agreements_claim_their_signing_date_and_a_few_disagreements_are_planted():
+    generate()
+    claims = models.Citation.objects.filter(field="signed_on").select_related("agreement")
+    assert claims.count() >= 30
+    disputed = list(models.Agreement.objects.disputed())
+    assert 1 <= len(disputed) <= 5
+    for claim in claims:
+        agreement = claim.agreement
+        assert quote_occurs_in(claim.quote, claim.source.text)
+        if agreement not in disputed:
+            assert claim.value[:4] == str(agreement.signed_on.year)
+            assert agreement.signed_on.isoformat().startswith(claim.value)
+    for agreement in disputed:
+        values = set(agreement.citations.filter(field="signed_on").values_list("value", flat=True))
+        # The record keeps its own date; the planted source gives the day before.
+        earlier = (agreement.signed_on - datetime.timedelta(days=1)).isoformat()
+        assert values == {agreement.signed_on.isoformat(), earlier}

@@ -321,3 +321,112 @@ def test_a_source_whose_new_text_drops_a_cited_quote_is_refused_naming_quote_and
     # Whitespace and typographic quotes are normalised as they are when a quote is cited.
     source.text = "Le  cluster\nsigne un accord.  Le ministère finance les essais."
     source.full_clean()
+
+
+# Field claims: what a citation says of one field of its record, and disputes between them.
+
+
+def claim(record, field, value, **options):
+    """A citation of `record` (agreement, commitment or organisation) reporting `value`."""
+    target = record.citation_target
+    citation = factories.CitationFactory.build(
+        source=factories.SourceFactory(), organisation=None, field=field, value=value, **options
+    )
+    setattr(citation, target, record)
+    citation.full_clean()
+    citation.save()
+    return citation
+
+
+def test_citation_claims_only_a_field_its_record_has(agreement):
+    with pytest.raises(ValidationError) as error:
+        claim(agreement, "founded_on", "2020-07")
+    assert "field" in error.value.message_dict
+    assert "Signing date" in error.value.message_dict["field"][0]
+
+
+def test_citation_field_needs_a_value_and_a_value_needs_a_field(agreement):
+    with pytest.raises(ValidationError) as error:
+        claim(agreement, "signed_on", "")
+    assert "Signing date" in error.value.message_dict["value"][0]
+    with pytest.raises(ValidationError) as error:
+        claim(agreement, "", "2021-12-28")
+    assert "field" in error.value.message_dict
+
+
+def test_citation_value_must_read_as_its_field_type(agreement, organisation):
+    with pytest.raises(ValidationError) as error:
+        claim(agreement, "signed_on", "28/12/2021")
+    assert "YYYY-MM-DD" in error.value.message_dict["value"][0]
+    with pytest.raises(ValidationError) as error:
+        claim(agreement, "status", "maybe")
+    assert "signed" in error.value.message_dict["value"][0]
+    with pytest.raises(ValidationError) as error:
+        claim(organisation, "members", "forty")
+    assert "Number of members" in error.value.message_dict["value"][0]
+
+
+def test_citation_value_is_stored_in_its_normal_form(agreement, organisation):
+    assert claim(agreement, "signed_on", " 2021-12-8 ").value == "2021-12-08"
+    assert claim(agreement, "status", "Signed").value == "signed"
+    assert claim(organisation, "members", "> 040").value == ">40"
+
+
+def test_claim_on_a_field_the_record_lacks_is_refused_by_the_database(organisation):
+    citation = factories.CitationFactory(organisation=organisation)
+    assert_refused_by_database(
+        lambda: Citation.objects.filter(pk=citation.pk).update(field="signed_on", value="2021")
+    )
+    assert_refused_by_database(
+        lambda: Citation.objects.filter(pk=citation.pk).update(field="members", value="")
+    )
+
+
+def test_members_qualifier_is_refused_by_the_database_unless_listed(organisation):
+    assert_refused_by_database(
+        lambda: Organisation.objects.filter(pk=organisation.pk).update(members_qualifier="lots")
+    )
+
+
+def test_record_is_disputed_when_its_sources_report_different_values(agreement):
+    other = factories.AgreementFactory()
+    claim(agreement, "signed_on", "2021-12-28")
+    claim(agreement, "signed_on", "2021-12-28")
+    claim(other, "signed_on", "2021-12-28")
+    assert not Agreement.objects.disputed().exists()
+    claim(agreement, "signed_on", "2021-12-27")
+    assert list(Agreement.objects.disputed()) == [agreement]
+    assert other in Agreement.objects.disputed(False)
+
+
+def test_disputed_record_keeps_the_value_staff_chose(agreement):
+    from tracker.claims import load_disputes
+
+    agreement.signed_on = datetime.date(2021, 12, 28)
+    agreement.save()
+    claim(agreement, "signed_on", "2021-12-28")
+    claim(agreement, "signed_on", "2021-12-27")
+    agreement.refresh_from_db()
+    assert agreement.signed_on == datetime.date(2021, 12, 28)
+    (dispute,) = load_disputes([agreement])[0].disputes
+    assert [(v.value, v.held, len(v.citations)) for v in dispute.values] == [
+        ("2021-12-27", False, 1),
+        ("2021-12-28", True, 1),
+    ]
+
+
+def test_disputes_of_a_page_cost_the_same_queries_for_one_record_or_many(
+    django_assert_num_queries,
+):
+    from tracker.claims import load_disputes
+
+    agreements = factories.AgreementFactory.create_batch(6)
+    for number, agreement in enumerate(agreements):
+        claim(agreement, "signed_on", "2021-12-28")
+        claim(agreement, "signed_on", f"2021-12-{number + 1:02d}")
+        claim(agreement, "status", "signed")
+    with django_assert_num_queries(2):
+        load_disputes(agreements[:1])
+    with django_assert_num_queries(2):
+        records = load_disputes(agreements)
+    assert all(len(record.disputes) == 1 for record in records)

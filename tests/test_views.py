@@ -968,3 +968,130 @@ def test_map_layout_cost_is_bounded_by_the_nodes_drawn(admin_client, django_asse
     # Session, user, the agreements, their parties, the links among the organisations drawn.
     with django_assert_num_queries(5):
         page(admin_client, "/map/")
+
+
+# Sources that disagree ------------------------------------------------------------------
+
+
+@pytest.fixture
+def planted(article_data):
+    """The article data plus a synthetic source dating the accord 27 December 2021."""
+    return factories.plant_accord_disagreement()
+
+
+def claims_in(html, citation):
+    return f'href="{citation.source.get_absolute_url()}#citation-{citation.pk}"' in html
+
+
+@pytest.mark.django_db
+def test_accord_page_shows_both_signing_dates_with_their_quotes(admin_client, planted):
+    accord = Agreement.objects.get(slug=ACCORD)
+    html = page(admin_client, accord.get_absolute_url()).content.decode()
+    disputes = html[html.index('id="disputes-heading"') :]
+    assert "Sources disagree" in html
+    assert "27 December 2021" in disputes and "28 December 2021" in disputes
+    for citation in accord.citations.exclude(field=""):
+        assert claims_in(disputes, citation), citation.quote
+    # The record keeps the date staff chose, and says so.
+    accord.refresh_from_db()
+    assert accord.signed_on == datetime.date(2021, 12, 28)
+    assert "This record holds: <strong>28 December 2021</strong>" in disputes
+
+
+@pytest.mark.django_db
+def test_record_page_without_disagreement_shows_no_dispute(admin_client, article_data):
+    html = page(admin_client, Agreement.objects.get(slug=ACCORD).get_absolute_url())
+    assert "Sources disagree" not in html.content.decode()
+
+
+@pytest.mark.django_db
+def test_organisation_page_says_more_than_40_members(admin_client, article_data):
+    html = page(admin_client, "/organisations/mmi-cluster/").content.decode()
+    assert "more than 40" in html
+
+
+@pytest.mark.django_db
+def test_disagreements_list_shows_the_accord_s_two_dates_and_their_quote_counts(
+    admin_client, planted
+):
+    response = page(admin_client, "/disagreements/")
+    (dispute,) = response.context["disagreements"]
+    assert dispute.record.slug == ACCORD
+    assert [(v.value, len(v.citations)) for v in dispute.values] == [
+        ("2021-12-27", 1),
+        ("2021-12-28", 2),
+    ]
+    html = response.content.decode()
+    assert "27 December 2021" in html and "28 December 2021" in html
+    assert 'href="/disagreements/"' in html  # in the navigation
+    assert page(admin_client, "/disagreements/", kind="organisation").context["disagreements"] == []
+    assert (
+        len(page(admin_client, "/disagreements/", kind="agreement").context["disagreements"]) == 1
+    )
+
+
+@pytest.mark.django_db
+def test_disagreements_csv_holds_both_dates(admin_client, planted):
+    response = page(admin_client, "/disagreements/", format="csv")
+    header, *rows = csv_rows(response)
+    assert header[:4] == ["kind", "record", "record key", "field"]
+    assert rows == [
+        [
+            "agreement",
+            Agreement.objects.get(slug=ACCORD).title,
+            ACCORD,
+            "Signing date",
+            "28 December 2021",
+            "27 December 2021 (1); 28 December 2021 (2)",
+            "3",
+        ]
+    ]
+
+
+@pytest.mark.django_db
+def test_disagreements_bad_filter_shows_the_error_and_no_rows(admin_client, planted):
+    response = page(admin_client, "/disagreements/", kind="spaceship")
+    assert response.context["disagreements"] == []
+    assert "spaceship" in response.content.decode()
+    assert admin_client.get("/disagreements/", {"kind": "x", "format": "csv"}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_disagreements_list_queries_do_not_grow_with_rows(admin_client):
+    def dispute_between(record, field, first, second):
+        target = record.citation_target
+        for value in (first, second):
+            factories.CitationFactory(
+                **{"organisation": None, target: record, "field": field, "value": value}
+            )
+
+    counts = []
+    for total in (1, 30):
+        while Citation.objects.disputes().count() < total:
+            dispute_between(factories.AgreementFactory(), "signed_on", "2021-12-28", "2021")
+            dispute_between(factories.CommitmentFactory(), "status", "met", "not_met")
+            dispute_between(factories.OrganisationFactory(), "members", "40", ">40")
+        with CaptureQueriesContext(connection) as captured:
+            response = page(admin_client, "/disagreements/")
+        assert len(response.context["disagreements"]) == min(
+            Citation.objects.disputes().count(), 25
+        )
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+def test_organisation_csv_gives_founding_date_and_members(admin_client):
+    factories.OrganisationFactory(
+        slug="cluster",
+        founded_on=datetime.date(2020, 7, 1),
+        founded_on_precision="month",
+        members=40,
+        members_qualifier="more_than",
+    )
+    header, row = csv_rows(admin_client.get("/organisations/", {"format": "csv"}))
+    cells = dict(zip(header, row, strict=True))
+    assert cells["founded on"] == "2020-07-01"
+    assert cells["precision of the founding date"] == "month"
+    assert cells["members"] == "40"
+    assert cells["how exact the number of members is"] == "more_than"

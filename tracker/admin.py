@@ -318,9 +318,22 @@ def search_notices(query):
     return notices
 
 
+class CitationInlineForm(forms.ModelForm):
+    class Meta:
+        model = Citation
+        fields = ["source", "quote", "note", "field", "value"]
+        # A claimed field and its value are short: narrow inputs keep the row within a
+        # laptop's width beside the quote.
+        widgets = {
+            "note": forms.TextInput(attrs={"size": 18}),
+            "value": forms.TextInput(attrs={"size": 10, "placeholder": "2021-12-28"}),
+        }
+
+
 class CitationInline(CheckedAutocompleteMixin, admin.TabularInline):
     model = Citation
-    fields = ["source", "quote", "note"]
+    form = CitationInlineForm
+    fields = ["source", "quote", "note", "field", "value"]
     autocomplete_fields = ["source"]
     extra = 0
     verbose_name = _("citation (evidence)")
@@ -490,6 +503,7 @@ class OrganisationAdmin(TrackerAdmin):
         "kind",
         "country",
         ("founded_on", "founded_on_precision"),
+        ("members", "members_qualifier"),
         "description",
     ]
     inlines = [
@@ -850,12 +864,12 @@ class SupportsFilter(admin.SimpleListFilter):
 
 @admin.register(Citation)
 class CitationAdmin(TrackerAdmin):
-    list_display = ["__str__", "source", "supports", "note"]
-    list_filter = [SupportsFilter]
+    list_display = ["__str__", "source", "supports", "field", "value", "note"]
+    list_filter = [SupportsFilter, "field"]
     search_fields = ["source__search_text"]
     autocomplete_fields = ["source", *CITATION_TARGETS]
     fieldsets = [
-        (None, {"fields": ["source", "quote", "note"]}),
+        (None, {"fields": ["source", "quote", "note", ("field", "value")]}),
         (
             _("The one record this quote supports"),
             {"fields": list(CITATION_TARGETS)},

@@ -101,3 +101,24 @@ class FingerprintKind(models.TextChoices):
 
     ADDRESS = "address", _("Address")
     SHINGLE = "shingle", _("Text shingle")
+
+
+class MemberCountQualifier(models.TextChoices):
+    """How exact an organisation's number of members is: sources write 'more than 40'."""
+
+    EXACT = "exact", _("Exactly")
+    MORE_THAN = "more_than", _("More than")
+    ABOUT = "about", _("About")
+
+
+class ClaimField(models.TextChoices):
+    """The fields of a record that a citation can report a value for (tracker/claims.py
+    says which belong to which kind of record)."""
+
+    SIGNED_ON = "signed_on", _("Signing date")
+    PLACE = "place", _("Place")
+    STATUS = "status", _("Status")
+    DUE_ON = "due_on", _("Due date")
+    MET_ON = "met_on", _("Date met")
+    FOUNDED_ON = "founded_on", _("Founding date")
+    MEMBERS = "members", _("Number of members")

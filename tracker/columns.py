@@ -266,6 +266,18 @@ ORGANISATIONS = Table(
         heading=_("Other names"),
         load=(Prefetch("other_names"),),
     ),
+    Column(_("founded on"), lambda organisation: iso(organisation.founded_on), in_table=False),
+    Column(
+        _("precision of the founding date"),
+        lambda organisation: organisation.founded_on_precision,
+        in_table=False,
+    ),
+    Column(_("members"), lambda organisation: organisation.members, in_table=False),
+    Column(
+        _("how exact the number of members is"),
+        lambda organisation: organisation.members_qualifier,
+        in_table=False,
+    ),
     AddressColumn(),
 )
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
+from .choices import ClaimField
 from .filtersets import SearchField
 from .forms import SlugInputs
 from .models import (
@@ -362,14 +363,17 @@ class DeskView(AccessMixin, TemplateView):
         return redirect(f"{self.source.get_absolute_url()}#citation-{citation.pk}")
 
 
-def cite(source, selection, record, kind, note=""):
-    """The citation of the selected quote for `record`, validated and saved."""
+def cite(source, selection, record, kind, note="", field="", value=""):
+    """The citation of the selected quote for `record`, validated and saved (reporting
+    `value` for the record's `field`, when given)."""
     citation = Citation(
         source=source,
         quote=selection.cleaned_data["quote"],
         start=selection.cleaned_data["start"],
         end=selection.cleaned_data["end"],
         note=note,
+        field=field,
+        value=value,
         **{kind.citation_field: record},
     )
     citation.full_clean()
@@ -463,6 +467,19 @@ class CreateFromSelectionView(DeskView):
 class AttachForm(forms.Form):
     record = forms.CharField(label=gettext_lazy("record"))
     note = NoteField()
+    field = forms.ChoiceField(
+        label=gettext_lazy("Field the quote reports"),
+        choices=[("", "—"), *ClaimField.choices],
+        required=False,
+    )
+    value = forms.CharField(
+        label=gettext_lazy("Value it gives"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy(
+            "A date as 2021-12-28, 2021-12 or 2021; a status's code; 40 or >40."
+        ),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -506,9 +523,22 @@ class AttachToRecordView(DeskView):
             kind, record = form.cleaned_data["kind"], form.cleaned_data["record"]
             try:
                 with transaction.atomic():
-                    citation = cite(self.source, selection, record, kind, form.cleaned_data["note"])
+                    citation = cite(
+                        self.source,
+                        selection,
+                        record,
+                        kind,
+                        form.cleaned_data["note"],
+                        form.cleaned_data["field"],
+                        form.cleaned_data["value"],
+                    )
             except ValidationError as error:
-                form.add_error(None, error.messages)
+                # A wrong field or value is shown beside the input it comes from.
+                errors = error.message_dict if hasattr(error, "error_dict") else {}
+                for name, messages in errors.items():
+                    form.add_error(name if name in ("field", "value") else None, messages)
+                if not errors:
+                    form.add_error(None, error.messages)
             else:
                 return self.saved(
                     citation,

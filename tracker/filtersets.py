@@ -214,6 +214,27 @@ def mentioned_in_filter(help_text):
     )
 
 
+class DisputedFilter(django_filters.ChoiceFilter):
+    """Records whose sources disagree on a field (true) or agree on all (false); any other
+    value is refused with the filter's name, not read as "either"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=[("true", _("Yes")), ("false", _("No"))],
+            method=self.filter_disputed,
+            label=_("Sources disagree"),
+            help_text=_(
+                "true: records whose sources report different values for a field; false: "
+                "the others."
+            ),
+            **kwargs,
+        )
+
+    @staticmethod
+    def filter_disputed(queryset, name, value):
+        return queryset.disputed(value == "true") if value else queryset
+
+
 class OrganisationFilterSet(SearchFilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=OrganisationKind.choices, label=_("Kind"))
     country = django_filters.CharFilter(
@@ -232,6 +253,7 @@ class OrganisationFilterSet(SearchFilterSet):
     mentioned_in = mentioned_in_filter(
         _("Organisations whose name, acronym or other name the source's text uses.")
     )
+    disputed = DisputedFilter()
     ordering = SortFilter(
         fields=(("name", "name"), ("acronym", "acronym"), ("kind", "kind")),
         field_labels={"name": _("Name"), "acronym": _("Acronym"), "kind": _("Kind")},
@@ -240,7 +262,7 @@ class OrganisationFilterSet(SearchFilterSet):
 
     class Meta:
         model = Organisation
-        fields = ["q", "kind", "country", "party_to", "related_to", "mentioned_in"]
+        fields = ["q", "kind", "country", "party_to", "related_to", "mentioned_in", "disputed"]
 
     def filter_party_to(self, queryset, name, agreement):
         return queryset.party_to(agreement)
@@ -297,6 +319,7 @@ class AgreementFilterSet(SearchFilterSet):
         method="filter_commitment_status",
         label=_("With a commitment whose status is"),
     )
+    disputed = DisputedFilter()
     ordering = SortFilter(
         fields=(("signed_on", "signed_on"), ("title", "title")),
         field_labels={"signed_on": _("Date signed"), "title": _("Title")},
@@ -305,7 +328,16 @@ class AgreementFilterSet(SearchFilterSet):
 
     class Meta:
         model = Agreement
-        fields = ["q", "party", "kind", "status", "signed_after", "signed_before", "source"]
+        fields = [
+            "q",
+            "party",
+            "kind",
+            "status",
+            "signed_after",
+            "signed_before",
+            "source",
+            "disputed",
+        ]
 
     def filter_parties(self, queryset, name, organisations):
         return queryset.between(organisations) if organisations else queryset
@@ -353,6 +385,7 @@ class CommitmentFilterSet(SearchFilterSet):
         label=_("Overdue"),
         help_text=_("Past its due date and not met, partly met or given up."),
     )
+    disputed = DisputedFilter()
     ordering = SortFilter(
         fields=(("due_on", "due_on"), ("status", "status"), ("id", "id")),
         field_labels={"due_on": _("Due date"), "status": _("Status"), "id": _("Entry order")},
@@ -372,6 +405,7 @@ class CommitmentFilterSet(SearchFilterSet):
             "status_changed_before",
             "no_news_since",
             "overdue",
+            "disputed",
         ]
 
     def filter_status_changed(self, queryset, name, value):

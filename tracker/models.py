@@ -16,16 +16,19 @@ from . import querysets
 from .choices import (
     AgreementKind,
     AgreementStatus,
+    ClaimField,
     CommitmentCategory,
     CommitmentStatus,
     DatePrecision,
     FingerprintKind,
     Language,
     LinkKind,
+    MemberCountQualifier,
     NameKind,
     OrganisationKind,
     PartyRole,
 )
+from .claims import CLAIMABLE_FIELDS, claim_type, display_claim, held_value
 from .dates import (
     EARLIEST_DATE,
     LATEST_DATE,
@@ -234,9 +237,19 @@ class Organisation(SearchableModel):
         choices=DatePrecision.choices,
         default=DatePrecision.DAY,
     )
+    # "plus de 40 membres": the number the source gives and how exact it is, so that the
+    # number stays a number (sorted, compared) and the page still says "more than 40".
+    members = models.PositiveIntegerField(_("members"), null=True, blank=True)
+    members_qualifier = models.CharField(
+        _("how exact the number of members is"),
+        max_length=10,
+        choices=MemberCountQualifier.choices,
+        default=MemberCountQualifier.EXACT,
+    )
 
     history = HistoricalRecords()
     objects = querysets.OrganisationQuerySet.as_manager()
+    citation_target = "organisation"
 
     # The field that names the record to people: suggestions, filter inputs.
     name_field = "name"
@@ -248,6 +261,7 @@ class Organisation(SearchableModel):
         constraints = [
             choices_constraint("kind", OrganisationKind),
             choices_constraint("founded_on_precision", DatePrecision),
+            choices_constraint("members_qualifier", MemberCountQualifier),
             date_range_constraint("founded_on"),
             models.CheckConstraint(
                 condition=Q(country__regex=r"^[A-Z][A-Z]$"),
@@ -272,6 +286,10 @@ class Organisation(SearchableModel):
     def search_terms(self):
         other_names = [other.name for other in self.other_names.all()] if self.pk else []
         return [self.name, self.acronym, *other_names]
+
+    def members_label(self):
+        """'more than 40', 'about 40' or '40', in the active language."""
+        return display_claim("organisation", "members", held_value(self, "organisation", "members"))
 
     def clean(self):
         self.country = (self.country or "").upper()
@@ -490,6 +508,7 @@ class Agreement(SearchableModel):
 
     history = HistoricalRecords()
     objects = querysets.AgreementQuerySet.as_manager()
+    citation_target = "agreement"
 
     # The field that names the record to people: suggestions, filter inputs.
     name_field = "title"
@@ -642,6 +661,7 @@ class Commitment(SearchableModel):
 
     history = HistoricalRecords()
     objects = querysets.CommitmentQuerySet.as_manager()
+    citation_target = "commitment"
 
     # The field that names the record to people: suggestions, filter inputs.
     name_field = "description"
@@ -818,6 +838,14 @@ CITATION_TARGETS = (
 )
 
 
+def claimable_field():
+    """No field and no value, or a value for a field the citation's record can be claimed on."""
+    claimable = Q()
+    for target, fields in CLAIMABLE_FIELDS.items():
+        claimable |= Q(**{f"{target}__isnull": False, "field__in": list(fields)})
+    return Q(field="", value="") | (claimable & ~Q(value=""))
+
+
 def exactly_one_target():
     condition = Q()
     for target in CITATION_TARGETS:
@@ -909,6 +937,27 @@ class Citation(models.Model):
         verbose_name=_("progress report"),
     )
 
+    # What the quote says of one field of its record, when it gives a value for one
+    # (tracker/claims.py); blank when it backs the record as a whole.
+    field = models.CharField(
+        _("field"),
+        max_length=20,
+        choices=ClaimField.choices,
+        blank=True,
+        default="",
+        help_text=_("The field of the record whose value this quote reports, if any."),
+    )
+    value = models.CharField(
+        _("value"),
+        max_length=200,
+        blank=True,
+        default="",
+        help_text=_(
+            "The value the source reports for that field: a date as 2021-12-28, 2021-12 or "
+            "2021, a status as its code, a number of members as 40 (>40: more than 40)."
+        ),
+    )
+
     # Where the quote sits in the source's text, when it was taken from a selection there:
     # characters start to end of `source.text`. Quotes typed by hand have none.
     start = models.PositiveIntegerField(_("start"), null=True, blank=True, editable=False)
@@ -940,6 +989,14 @@ class Citation(models.Model):
                 condition=Q(start__isnull=True, end__isnull=True) | Q(end__gt=F("start")),
                 name="%(class)s_offsets_both_or_neither",
                 violation_error_message=_("A quote's place in the text has a start and an end."),
+            ),
+            models.CheckConstraint(
+                condition=claimable_field(),
+                name="%(class)s_field_claimable",
+                violation_error_message=_(
+                    "A citation reports a value only for a field its record has, and a field "
+                    "only with a value."
+                ),
             ),
         ]
 
@@ -1014,8 +1071,57 @@ class Citation(models.Model):
             errors["quote"] = _("This quote does not occur in the text of “%(source)s”.") % {
                 "source": self.source
             }
+        errors.update(self.claim_errors())
         if errors:
             raise ValidationError(errors)
+
+    def claim_errors(self):
+        """What is wrong with the field and value, if anything; writes the value in its
+        normal form when it is right."""
+        self.value = (self.value or "").strip()
+        if not self.field:
+            if self.value:
+                return {"field": _("Choose the field this value is for, or clear the value.")}
+            return {}
+        targets = self.chosen_targets()
+        target = targets[0] if len(targets) == 1 else None
+        kind = claim_type(target, self.field)
+        if kind is None:
+            allowed = CLAIMABLE_FIELDS.get(target)
+            if not allowed:
+                return {
+                    "field": _(
+                        "Only a citation of an agreement, a commitment or an "
+                        "organisation can report a field's value."
+                    )
+                }
+            return {
+                "field": _("“%(field)s” is not a field of this record; choose one of: %(allowed)s.")
+                % {
+                    "field": self.field,
+                    "allowed": ", ".join(str(ClaimField(name).label) for name in allowed),
+                }
+            }
+        if not self.value:
+            return {
+                "value": _("Give the value the source reports for “%(field)s”.")
+                % {"field": ClaimField(self.field).label}
+            }
+        try:
+            self.value = kind.normalise(self.value)
+        except ValidationError as error:
+            return {
+                "value": [
+                    _("Not a value for “%(field)s”: %(reason)s")
+                    % {"field": ClaimField(self.field).label, "reason": message}
+                    for message in error.messages
+                ]
+            }
+        return {}
+
+    def display_value(self):
+        """The reported value as people read it."""
+        return display_claim(self.target_name, self.field, self.value)
 
 
 class Mention(models.Model):

@@ -187,7 +187,21 @@ class SourceQuerySet(SlugQuerySet, SearchQuerySet):
         )
 
 
-class OrganisationQuerySet(SlugQuerySet, SearchQuerySet, MentionedQuerySet):
+class DisputedQuerySet(models.QuerySet):
+    """Records whose citations report different values for one of their fields.
+
+    The model names the citation key that points at it (`citation_target`).
+    """
+
+    def disputed(self, disputed=True):
+        target = self.model.citation_target
+        condition = Exists(
+            _model("Citation").objects.disputes(target).filter(**{target: OuterRef("pk")})
+        )
+        return self.filter(condition if disputed else ~condition)
+
+
+class OrganisationQuerySet(SlugQuerySet, SearchQuerySet, MentionedQuerySet, DisputedQuerySet):
     def name_condition(self, folded):
         # Every term of an organisation's search column is one of its names: its name, its
         # acronym or another name.
@@ -281,7 +295,7 @@ class PositionQuerySet(SearchQuerySet):
         return self.filter(ended_on__isnull=True)
 
 
-class AgreementQuerySet(SlugQuerySet, SearchQuerySet):
+class AgreementQuerySet(SlugQuerySet, SearchQuerySet, DisputedQuerySet):
     def search(self, query):
         """Agreements in whose text, or in one of whose parties' names, each word occurs.
 
@@ -387,7 +401,7 @@ def latest_report_annotations():
     }
 
 
-class CommitmentQuerySet(SlugQuerySet, SearchQuerySet):
+class CommitmentQuerySet(SlugQuerySet, SearchQuerySet, DisputedQuerySet):
     def overdue(self, today=None):
         """Commitments due before today that are still open (`Commitment.is_overdue()`)."""
         from .choices import CommitmentStatus
@@ -494,3 +508,34 @@ class CitationQuerySet(SearchQuerySet):
             "commitment__agreement",
             "report__commitment",
         )
+
+    def disputes(self, target=None):
+        """Every (record, field) whose citations report more than one value: rows of the
+        record's key (for `target`, or for each kind of record a field is claimed on), the
+        `field`, how many different values (`value_count`) and quotes (`quote_count`).
+
+        This is the one definition of "disputed": the records' `disputed()` filter, their
+        pages, the API and the list of disagreements all read it.
+        """
+        from .claims import CLAIMABLE_FIELDS
+
+        targets = [target] if target else list(CLAIMABLE_FIELDS)
+        rows = self.exclude(field="")
+        if target:
+            rows = rows.filter(**{f"{target}__isnull": False})
+        return (
+            rows.order_by()
+            .values(*targets, "field")
+            .annotate(value_count=Count("value", distinct=True), quote_count=Count("pk"))
+            .filter(value_count__gt=1)
+        )
+
+    def claims_about(self, target, pairs):
+        """The citations reporting a value for each (record id, field) of `pairs`, with their
+        sources, by field, value and order of entry."""
+        condition = Q()
+        for record_id, field in pairs:
+            condition |= Q(**{f"{target}_id": record_id, "field": field})
+        if not condition:
+            return self.none()
+        return self.with_source().filter(condition).order_by(target, "field", "value", "id")

@@ -27,6 +27,7 @@ urlpatterns = [
     path("commitments/", views.CommitmentListView.as_view(), name="commitment-list"),
     path("commitments/<int:pk>/", views.CommitmentDetailView.as_view(), name="commitment-detail"),
     path("sources/", views.SourceListView.as_view(), name="source-list"),
+    path("disagreements/", views.DisagreementListView.as_view(), name="disagreement-list"),
     path("sources/<slug:slug>/", views.SourceDetailView.as_view(), name="source-detail"),
     path(
         "sources/<slug:slug>/proposals/",

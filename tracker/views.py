@@ -4,7 +4,9 @@ import csv
 import datetime
 import math
 from itertools import chain
+from types import SimpleNamespace
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
@@ -21,7 +23,8 @@ from django.views.generic import DetailView, TemplateView
 
 from . import columns, graph, roles
 from .attention import attention_groups
-from .choices import CommitmentStatus
+from .choices import ClaimField, CommitmentStatus
+from .claims import load_disputes
 from .dates import EARLIEST_DATE, LATEST_DATE, periods
 from .desk import desk_context
 from .filtersets import (
@@ -316,6 +319,13 @@ class RecordDetailView(ReadAccessMixin, DetailView):
     def get_queryset(self):
         return self.model.objects.with_related()
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if hasattr(self.model, "citation_target"):
+            # The fields on which the record's sources disagree, each value with its quotes.
+            context["disputes"] = load_disputes([self.object])[0].disputes
+        return context
+
 
 class OrganisationDetailView(RecordDetailView):
     model = Organisation
@@ -424,6 +434,136 @@ class SourceDetailView(RecordDetailView):
         context["mentioned_records"] = mentioned_records(mentioned)
         context["ambiguous_names"] = ambiguous_names(mentioned, self.object.text)
         return context
+
+
+# Disagreements ----------------------------------------------------------------------------
+
+CLAIMED_MODELS = {"agreement": Agreement, "commitment": Commitment, "organisation": Organisation}
+
+
+class DisagreementFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind of record"),
+        required=False,
+        choices=[("", gettext_lazy("Any"))]
+        + [(target, model._meta.verbose_name) for target, model in CLAIMED_MODELS.items()],
+    )
+    field = forms.ChoiceField(
+        label=gettext_lazy("Field"),
+        required=False,
+        choices=[("", gettext_lazy("Any")), *ClaimField.choices],
+    )
+
+
+def disagreements(pairs):
+    """The disputes of `pairs` (rows of `Citation.objects.disputes()`), in their order: a
+    few queries per kind of record, whatever the number of rows."""
+    wanted = {target: set() for target in CLAIMED_MODELS}
+    for row in pairs:
+        target = next(name for name in CLAIMED_MODELS if row[name] is not None)
+        wanted[target].add(row[target])
+    found = {}
+    for target, ids in wanted.items():
+        if not ids:
+            continue
+        records = CLAIMED_MODELS[target].objects.filter(pk__in=ids)
+        if target == "commitment":
+            records = records.select_related("party")
+        for record in load_disputes(records):
+            for dispute in record.disputes:
+                found[target, record.pk, dispute.field] = dispute
+    shown = []
+    for row in pairs:
+        target = next(name for name in CLAIMED_MODELS if row[name] is not None)
+        dispute = found.get((target, row[target], row["field"]))
+        if dispute is not None:
+            dispute.kind_label = CLAIMED_MODELS[target]._meta.verbose_name
+            dispute.quote_count = row["quote_count"]
+            shown.append(dispute)
+    return shown
+
+
+class DisagreementListView(ReadAccessMixin, TemplateView):
+    """Every record and field on which sources disagree, with the values and their quotes."""
+
+    template_name = "tracker/disagreement_list.html"
+    paginate_by = 25
+    paginate = FilteredListView.paginate
+
+    def get(self, request, *args, **kwargs):
+        form = DisagreementFilterForm(request.GET)
+        valid = form.is_valid()
+        rows = Citation.objects.none()
+        if valid:
+            kind, field = form.cleaned_data["kind"], form.cleaned_data["field"]
+            rows = Citation.objects.disputes()
+            if kind:
+                rows = rows.filter(**{f"{kind}__isnull": False})
+            if field:
+                rows = rows.filter(field=field)
+            rows = rows.order_by("field", *CLAIMED_MODELS)
+        if request.GET.get("format") == "csv":
+            return self.render_csv(form, rows, valid)
+        context = self.get_context_data(
+            filters=SimpleNamespace(form=form), filter_valid=valid, **kwargs
+        )
+        context.update(self.paginate(request, rows))
+        context["disagreements"] = disagreements(list(context["object_list"]))
+        return self.render_to_response(context)
+
+    def render_csv(self, form, rows, valid):
+        if not valid:
+            lines = [
+                f"{form.fields[name].label}: {' '.join(str(m) for m in messages)}"
+                for name, messages in form.errors.items()
+            ]
+            return HttpResponse(
+                "\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8"
+            )
+
+        class Echo:
+            def write(self, value):
+                return value
+
+        writer = csv.writer(Echo())
+        header = [
+            _("kind"),
+            _("record"),
+            _("record key"),
+            _("field"),
+            _("value held"),
+            _("values reported"),
+            _("quotes"),
+        ]
+
+        def lines():
+            yield "\ufeff"  # lets spreadsheet programs read the file as UTF-8
+            yield writer.writerow(header)
+            pairs = list(rows)
+            for start in range(0, len(pairs), 500):
+                for dispute in disagreements(pairs[start : start + 500]):
+                    record = dispute.record
+                    yield writer.writerow(
+                        spreadsheet_row(
+                            [
+                                str(dispute.kind_label),
+                                str(record),
+                                getattr(record, "slug", None) or record.pk,
+                                str(dispute.field_label),
+                                dispute.held_label,
+                                "; ".join(
+                                    f"{value.label} ({len(value.citations)})"
+                                    for value in dispute.values
+                                ),
+                                dispute.quote_count,
+                            ]
+                        )
+                    )
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="disagreements-{stamp}.csv"'
+        return response
 
 
 # Dashboard --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from ..choices import (
     DatePrecision,
     Language,
     LinkKind,
+    MemberCountQualifier,
     NameKind,
     OrganisationKind,
     PartyRole,
@@ -45,6 +46,7 @@ from .shapes import (
     Custom,
     Date,
     Derived,
+    DisputedFields,
     Given,
     Many,
     Page,
@@ -140,6 +142,18 @@ ORGANISATION = Shape(
     text("description"),
     Date("founded_on", "When it was founded, if known."),
     precision("founded_on_precision", "the founding date"),
+    Column(
+        "members",
+        serializers.IntegerField(
+            allow_null=True, help_text="How many members it has, as its sources give it."
+        ),
+    ),
+    choice(
+        "members_qualifier",
+        MemberCountQualifier,
+        "How exact `members` is: exactly, more than or about that number.",
+    ),
+    DisputedFields(),
     Many(
         "other_names",
         OTHER_NAME,
@@ -261,6 +275,7 @@ COMMITMENT = Shape(
     choice("status", CommitmentStatus, "What became of it, as far as the sources say."),
     Date("due_on", "When it is due, if a date was given."),
     Date("met_on", "When it was met, for a met or partly met commitment."),
+    DisputedFields(),
     Citations(),
     Many(
         "reports",
@@ -293,10 +308,13 @@ AGREEMENT = Shape(
         "commitments",
         # Inside its agreement, a commitment does not repeat the agreement.
         # Nor its reports, which its own record lists (its status is the latest's).
-        COMMITMENT.without("AgreementCommitment", "slug", "agreement", "reports"),
+        COMMITMENT.without(
+            "AgreementCommitment", "slug", "agreement", "reports", "disputed_fields"
+        ),
         Rows(Commitment, "agreement", order=("party__name", "id")),
         help_text="What each party undertook, with the quotes that say so.",
     ),
+    DisputedFields(),
     Citations(),
 )
 

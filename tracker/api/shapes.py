@@ -26,6 +26,7 @@ from django.db.models.manager import BaseManager
 from django.urls import reverse
 from rest_framework import serializers
 
+from ..choices import ClaimField
 from ..models import Citation
 from ..querysets import related_count
 
@@ -436,6 +437,29 @@ def citation_shape():
             "citation-",
             help_text="The quote, highlighted on its source's page in the web interface.",
         ),
+        Derived(
+            "field",
+            serializers.ChoiceField(
+                choices=ClaimField.choices,
+                allow_null=True,
+                help_text="The field of the record whose value the quote reports; null when "
+                "it backs the record as a whole.",
+            ),
+            "{field} or None",
+            columns=("field",),
+        ),
+        Derived(
+            "value",
+            serializers.CharField(
+                allow_null=True,
+                help_text="The value the source reports for `field`, in a normal form: a date "
+                "as 2021-12-28, 2021-12 or 2021 (as precise as the source), a status as its "
+                "code, a number of members as digits after > (more than) or ~ (about); null "
+                "without a field.",
+            ),
+            "{value} or None",
+            columns=("value",),
+        ),
     )
 
 
@@ -455,6 +479,36 @@ class Citations(Many):
             if field.many_to_one and field.related_model is model
         ]
         self.sources = (Rows(Citation, target),)
+
+
+class DisputedFields(Field):
+    """The fields of the record whose sources report different values (one query a page)."""
+
+    name = "disputed_fields"
+
+    def bind(self, model):
+        self.target = model.citation_target
+
+    def schema_field(self):
+        return serializers.ListField(
+            child=serializers.ChoiceField(choices=ClaimField.choices),
+            help_text="The fields for which the record's citations report different values "
+            "(see each citation's `field` and `value`); the record's own field keeps the value "
+            "staff chose. Empty when its sources agree.",
+        )
+
+    def load(self, records):
+        groups = defaultdict(list)
+        rows = Citation.objects.disputes(self.target).filter(
+            **{f"{self.target}__in": [record.pk for record in records]}
+        )
+        for row in rows.order_by("field"):
+            groups[row[self.target]].append(row["field"])
+        for record in records:
+            record.disputed_field_names = groups.get(record.pk, [])
+
+    def expression(self, access, compiler):
+        return access("disputed_field_names")
 
 
 class Custom(Field):
@@ -551,6 +605,8 @@ class Shape:
                 for record in records:
                     setattr(record, field.attribute, groups.get(record.pk, []))
             elif isinstance(field, Custom) and field.load is not None:
+                field.load(records)
+            elif isinstance(field, DisputedFields):
                 field.load(records)
 
     # The representation.

@@ -150,3 +150,32 @@ class CommitmentReportFactory(DjangoModelFactory):
     )
     status = CommitmentStatus.IN_PROGRESS
     summary = factory.Faker("sentence", nb_words=8)
+
+
+ACCORD = "2021-12-28-accord-industrialisation-sourcing-local-dispositifs-medicaux"
+PLANTED_QUOTE = "the accord on the local sourcing of medical devices was signed on 27 December 2021"
+
+
+def plant_accord_disagreement():
+    """A synthetic source that dates the 28 December 2021 accord a day earlier, cited for its
+    signing date: the accord is then disputed on `signed_on` (the article data must be loaded).
+
+    Returns the citation.
+    """
+    source = SourceFactory(
+        slug="synthetic-accord-dated-27-december",
+        title="Synthetic source: the accord dated 27 December 2021",
+        language=Language.ENGLISH,
+        published_on=datetime.date(2022, 1, 10),
+        text=f"A test article. According to this report, {PLANTED_QUOTE}, in Rabat.",
+    )
+    citation = models.Citation(
+        source=source,
+        quote=PLANTED_QUOTE,
+        agreement=models.Agreement.objects.get(slug=ACCORD),
+        field="signed_on",
+        value="2021-12-27",
+    )
+    citation.full_clean()
+    citation.save()
+    return citation

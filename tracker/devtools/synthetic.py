@@ -13,6 +13,7 @@ the way the admin would have recorded each creation.
 """
 
 import bisect
+import copy
 import datetime
 import itertools
 import random
@@ -27,6 +28,7 @@ from tracker import ingest, models
 from tracker.choices import (
     AgreementKind,
     AgreementStatus,
+    ClaimField,
     CommitmentCategory,
     CommitmentStatus,
     DatePrecision,
@@ -36,6 +38,7 @@ from tracker.choices import (
     OrganisationKind,
     PartyRole,
 )
+from tracker.claims import PartialDate
 from tracker.data_version import changed_on_commit
 from tracker.reports import follow_reports_in_bulk
 from tracker.text import fold
@@ -1240,12 +1243,16 @@ class Generator:
 
     # ---- evidence ----------------------------------------------------------------------
 
-    def sentence_for(self, kind, target, english):
-        """A sentence stating the fact `target` records, in French or English."""
+    def sentence_for(self, kind, target, english, signed_on=None):
+        """A sentence stating the fact `target` records, in French or English (an agreement
+        dated `signed_on` instead of its own date, when given: a source that disagrees)."""
         rng = self.rng
         if kind == "agreement":
             plan = target
             agreement = plan["record"]
+            if signed_on is not None:
+                agreement = copy.copy(agreement)
+                agreement.signed_on = signed_on
             names = [facts.record.name for facts, _party in plan["parties"]]
             article_fr, kind_fr, kind_en = plan["kind"]
             if english:
@@ -1342,6 +1349,21 @@ class Generator:
         self.citations = []
         seen = set()
         rounds = 0
+        # A few agreements dated to the day get a second source that dates them a day
+        # earlier: planted disagreements on `signed_on`, one in fifty.
+        dated = [
+            plan["record"]
+            for plan in self.agreements
+            if plan["record"].signed_on and plan["record"].signed_on_precision == DatePrecision.DAY
+        ]
+        planted = (
+            {
+                id(agreement)
+                for agreement in rng.sample(dated, min(len(dated), max(1, len(dated) // 50)))
+            }
+            if len(self.source_plans) > 1
+            else set()
+        )
         while targets and len(self.citations) < budget and rounds < 50:
             for kind, target, record, home in targets:
                 if len(self.citations) >= budget:
@@ -1372,8 +1394,34 @@ class Generator:
                     source=None, quote=quote, **{"organisation": None, kind: record}
                 )
                 citation.source_index = source
+                if kind == "agreement" and record.signed_on:
+                    # The sentence gives the signing date: the citation claims it.
+                    citation.field = ClaimField.SIGNED_ON
+                    citation.value = PartialDate.write(record.signed_on, record.signed_on_precision)
                 self.citations.append(citation)
+                if id(record) in planted and len(self.citations) < budget:
+                    planted.discard(id(record))
+                    self.citations.append(self.disagreeing_citation(target, record, source))
             rounds += 1
+
+    def disagreeing_citation(self, plan, agreement, home):
+        """A citation, in a source other than `home`, dating `agreement` a day earlier."""
+        rng = self.rng
+        source = rng.choice([i for i in range(len(self.source_plans)) if i != home])
+        other_day = agreement.signed_on - datetime.timedelta(days=1)
+        english = self.source_plans[source]["language"] == Language.ENGLISH
+        quote = self.sentence_for("agreement", plan, english, signed_on=other_day)
+        self.source_plans[source]["sentences"].append(quote)
+        citation = self.factories.CitationFactory.build(
+            source=None,
+            quote=quote,
+            organisation=None,
+            agreement=agreement,
+            field=ClaimField.SIGNED_ON,
+            value=other_day.isoformat(),
+        )
+        citation.source_index = source
+        return citation
 
     def write_sources(self):
         """Write each source's text around the sentences it cites, then store the sources."""
