@@ -441,6 +441,24 @@ class PageFormSet:
             self.siblings.append(self)
 
 
+class SlugFromDescription:
+    """A commitment form whose slug, left empty, the model makes from the description; the
+    form keeps the slug made, so the formset compares commitments by their real slugs."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        if "slug" in self.cleaned_data:
+            self.cleaned_data["slug"] = self.instance.slug
+
+
+class CommitmentForm(SlugFromDescription, RecordVersionForm):
+    pass
+
+
+class CommitmentInlineForm(SlugFromDescription, forms.ModelForm):
+    pass
+
+
 class CommitmentFormSet(BaseInlineFormSet):
     """Commitments checked against the agreement's parties as submitted on the same page.
 
@@ -464,14 +482,17 @@ class CommitmentFormSet(BaseInlineFormSet):
 
     def full_clean(self):
         party_ids = self.submitted_party_ids() if self.is_bound else None
-        if party_ids is not None:
-            for form in self.forms:
+        slugs_taken = set()
+        for form in self.forms:
+            form.instance.slugs_taken = slugs_taken
+            if party_ids is not None:
                 form.instance.expected_party_ids = party_ids
         super().full_clean()
 
 
 class CommitmentInline(CheckedAutocompleteMixin, admin.StackedInline):
     model = Commitment
+    form = CommitmentInlineForm
     formset = CommitmentFormSet
     fields = [
         "slug",
@@ -661,6 +682,7 @@ class CommitmentReportAdmin(TrackerAdmin):
 
 @admin.register(Commitment)
 class CommitmentAdmin(TrackerAdmin):
+    form = CommitmentForm
     list_display = ["__str__", "party", "agreement", "category", "status", "due_on", "met_on"]
     list_filter = ["status", "category"]
     list_select_related = ["party", "agreement"]

@@ -583,7 +583,13 @@ class AgreementParty(models.Model):
 class Commitment(SearchableModel):
     """What one party undertook in an agreement, and what became of it."""
 
-    slug = models.SlugField(_("slug"), max_length=150, unique=True)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=150,
+        unique=True,
+        blank=True,
+        help_text=_("Leave empty to make one from the description."),
+    )
     agreement = models.ForeignKey(
         Agreement, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("agreement")
     )
@@ -670,6 +676,10 @@ class Commitment(SearchableModel):
     def __str__(self):
         return self.description if len(self.description) <= 80 else self.description[:79] + "…"
 
+    def save(self, *args, **kwargs):
+        self.fill_slug()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("tracker:commitment-detail", kwargs={"pk": self.pk})
 
@@ -686,7 +696,17 @@ class Commitment(SearchableModel):
             self.due_on and self.due_on < today and self.status in CommitmentStatus.open_values()
         )
 
+    def fill_slug(self):
+        """Give a commitment saved without a slug one made from its description; `slugs_taken`
+        holds those given to other new commitments of the same submission."""
+        if not self.slug and self.description:
+            taken = getattr(self, "slugs_taken", None)
+            self.slug = Commitment.objects.unique_slug(self.description, taken=taken or ())
+            if taken is not None:
+                taken.add(self.slug)
+
     def clean(self):
+        self.fill_slug()
         errors = {}
         # The admin edits parties and commitments on one page and says which parties the
         # agreement will have once saved (it may not be saved yet); elsewhere the database says.
