@@ -5,17 +5,18 @@ cannot take (a null character, a date out of range) with a message, never an err
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.utils import NestedObjects, flatten_fieldsets
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connections, models
-from django.db.models import Q
+from django.db import connections, models, router
+from django.db.models import Q, prefetch_related_objects
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -116,14 +117,66 @@ class CheckedAutocompleteSelect(AutocompleteSelect):
         return True
 
 
+class PartyAutocompleteSelect(CheckedAutocompleteSelect):
+    """A commitment's party box that offers only the parties of the commitment's agreement.
+
+    Django's autocomplete sends no other field of the form; this box's script adds the
+    agreement chosen in the box `agreement_input` names, or the page's `agreement`, and the
+    organisations' admin answers with that agreement's parties only (`party_autocomplete_of`).
+    """
+
+    def __init__(self, *args, agreement_input=None, agreement=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agreement_input, self.agreement = agreement_input, agreement
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        # Django's script sets up every `admin-autocomplete` box; this one has its own.
+        attrs["class"] = attrs["class"].replace("admin-autocomplete", "party-autocomplete")
+        if self.agreement_input:
+            attrs["data-agreement-input"] = self.agreement_input
+        elif self.agreement is not None:
+            attrs["data-agreement"] = self.agreement
+        return attrs
+
+    @property
+    def media(self):
+        return super().media + forms.Media(js=["tracker/admin/party-autocomplete.js"])
+
+
+def party_autocomplete_of(request):
+    """The agreement whose parties a commitment's party box asks for: its primary key, None
+    when the request is not such a box's or names no agreement, or False when what it names
+    cannot be an agreement."""
+    if (
+        request.GET.get("app_label") != Commitment._meta.app_label
+        or request.GET.get("model_name") != Commitment._meta.model_name
+        or request.GET.get("field_name") != "party"
+        or not request.GET.get("agreement")
+    ):
+        return None
+    key_field = Agreement._meta.pk
+    try:
+        key = key_field.to_python(request.GET["agreement"])
+    except ValidationError:
+        return False
+    low, high = connections["default"].ops.integer_field_range(key_field.get_internal_type())
+    if (low is not None and key < low) or (high is not None and key > high):
+        return False
+    return key
+
+
 class CheckedAutocompleteMixin:
     """Admin pages and inlines whose autocomplete boxes survive crafted values."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = CheckedAutocompleteSelect(
-                db_field, self.admin_site, using=kwargs.get("using")
+            widget = (
+                PartyAutocompleteSelect
+                if db_field.model is Commitment and db_field.name == "party"
+                else CheckedAutocompleteSelect
             )
+            kwargs["widget"] = widget(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -153,6 +206,49 @@ class TrackerAdmin(CheckedListMixin, CheckedAutocompleteMixin, SimpleHistoryAdmi
 
     def get_search_results(self, request, queryset, search_term):
         return queryset.search(search_term), False
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            protected = protected_records(objs, self.admin_site)
+        return deleted, counts, perms_needed, protected
+
+
+def protected_records(objs, admin_site):
+    """The records that keep `objs` from being deleted, each linked, and a party with its
+    agreement: a role alone ("Signatory") does not say which agreement holds the record."""
+    collector = NestedObjects(using=router.db_for_write(objs[0]._meta.model), origin=objs)
+    collector.collect(objs)
+    blocking = list(collector.protected)
+    prefetch_related_objects([r for r in blocking if isinstance(r, AgreementParty)], "agreement")
+    return [describe_record(record, admin_site) for record in blocking]
+
+
+def describe_record(record, admin_site):
+    opts = record._meta
+    kind = capfirst(opts.verbose_name)
+    if admin_site.is_registered(type(record)):
+        name = format_html(
+            '<a href="{}">{}</a>',
+            reverse(
+                f"{admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[record.pk]
+            ),
+            record,
+        )
+    else:
+        name = record
+    if isinstance(record, AgreementParty):
+        agreement = record.agreement
+        name = format_html(
+            _("{party}, in the agreement {agreement}"),
+            party=name,
+            agreement=format_html(
+                '<a href="{}">{}</a>',
+                reverse(f"{admin_site.name}:tracker_agreement_change", args=[agreement.pk]),
+                agreement,
+            ),
+        )
+    return format_html("{}: {}", kind, name)
 
 
 def search_notices(query):
@@ -362,6 +458,18 @@ class OrganisationAdmin(TrackerAdmin):
             .annotate(agreement_total=related_count("AgreementParty", "organisation"))
         )
 
+    def get_search_results(self, request, queryset, search_term):
+        """Organisations, or in a commitment's party box only its agreement's parties (a
+        commitment's party must be one: `Commitment.clean`)."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        agreement = party_autocomplete_of(request)
+        if agreement is False:
+            return queryset.none(), False
+        if agreement is not None:
+            parties = AgreementParty.objects.filter(agreement_id=agreement)
+            queryset = queryset.filter(pk__in=parties.values("organisation_id"))
+        return queryset, may_have_duplicates
+
     @admin.display(description=_("founded"), ordering="founded_on")
     def founded(self, organisation):
         return (
@@ -508,6 +616,15 @@ class CommitmentInline(CheckedAutocompleteMixin, admin.StackedInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("party", "beneficiary")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        """Party boxes offer the parties the agreement has in the database; a party added on
+        the same page is offered once the agreement is saved."""
+        formset = super().get_formset(request, obj, **kwargs)
+        party = formset.form.base_fields.get("party")
+        if party is not None and obj is not None:
+            getattr(party.widget, "widget", party.widget).agreement = obj.pk
+        return formset
 
 
 @admin.register(Agreement)
@@ -680,11 +797,70 @@ class CommitmentReportAdmin(TrackerAdmin):
     fields = ["commitment", ("reported_on", "reported_on_precision"), "status", "summary"]
 
 
+class SlugListFilter(admin.SimpleListFilter):
+    """A filter by a related record's slug, typed in a box: a list of every agreement or
+    organisation would load thousands of rows into each page."""
+
+    template = "admin/tracker/slug_filter.html"
+    related_model = None
+    field_name = None
+    record = None
+
+    def lookups(self, request, model_admin):
+        return ()
+
+    def has_output(self):
+        return True
+
+    def queryset(self, request, queryset):
+        slug = self.value()
+        if not slug:
+            return queryset
+        self.record = self.related_model.objects.filter(slug=slug).first()
+        if self.record is None:
+            messages.warning(
+                request,
+                _("No %(model)s has the slug “%(slug)s”.")
+                % {"model": self.related_model._meta.verbose_name, "slug": slug},
+            )
+            return queryset.none()
+        return queryset.filter(**{self.field_name: self.record})
+
+    def choices(self, changelist):
+        yield {
+            "parameter_name": self.parameter_name,
+            "label": self.title,
+            "value": self.value(),
+            "record": self.record,
+            "kept": [
+                (name, value)
+                for name, values in changelist.filter_params.items()
+                if name != self.parameter_name
+                for value in values
+            ],
+            "all_query_string": changelist.get_query_string(remove=[self.parameter_name]),
+        }
+
+
+class AgreementSlugFilter(SlugListFilter):
+    title = _("agreement")
+    parameter_name = "agreement"
+    related_model = Agreement
+    field_name = "agreement"
+
+
+class PartySlugFilter(SlugListFilter):
+    title = _("party")
+    parameter_name = "party"
+    related_model = Organisation
+    field_name = "party"
+
+
 @admin.register(Commitment)
 class CommitmentAdmin(TrackerAdmin):
     form = CommitmentForm
     list_display = ["__str__", "party", "agreement", "category", "status", "due_on", "met_on"]
-    list_filter = ["status", "category"]
+    list_filter = [AgreementSlugFilter, PartySlugFilter, "status", "category"]
     list_select_related = ["party", "agreement"]
     search_fields = ["search_text", "party__search_text", "agreement__search_text"]
     autocomplete_fields = ["agreement", "party", "beneficiary"]
@@ -706,6 +882,12 @@ class CommitmentAdmin(TrackerAdmin):
         ("category", "status"),
         ("due_on", "met_on"),
     ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "party":
+            getattr(field.widget, "widget", field.widget).agreement_input = "id_agreement"
+        return field
 
 
 class SupportsFilter(admin.SimpleListFilter):
@@ -760,6 +942,13 @@ class LoadedFixtureRecordAdmin(CheckedListMixin, admin.ModelAdmin):
         for term in search_terms(search_term):
             condition &= Q(label__icontains=term.typed)
         return queryset.filter(condition), False
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        """What the loader recorded is for administrators; editors need not see it."""
+        return request.user.is_superuser
 
     def has_add_permission(self, request):
         return False

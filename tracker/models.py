@@ -958,7 +958,8 @@ class Citation(models.Model):
         ]
 
     def __str__(self):
-        return f"“{self.quote[:60]}…”" if len(self.quote) > 60 else f"“{self.quote}”"
+        # Bare words: messages and pages put a record's name in quotation marks themselves.
+        return f"{self.quote[:60]}…" if len(self.quote) > 60 else self.quote
 
     def get_absolute_url(self):
         return f"{self.source.get_absolute_url()}#citation-{self.pk}"
