@@ -825,3 +825,27 @@ def test_a_message_names_a_citation_without_doubled_quotes(admin_client):
     )
     messages = [strip_tags(str(message)) for message in response.context["messages"]]
     assert messages == ["The citation “a signé la convention” was added successfully."]
+
+
+def test_an_organisations_country_is_chosen_from_a_list_of_countries_by_name(admin_client):
+    page = admin_client.get(reverse("admin:tracker_organisation_add")).content.decode()
+    assert '<option value="MA" selected>Morocco</option>' in page
+    assert '<option value="FR">France</option>' in page
+    assert '<option value="">' in page
+    data = {
+        "name": "Nowhere Co",
+        "slug": "nowhere-co",
+        "kind": "company",
+        "country": "XX",
+        "founded_on_precision": "day",
+        **inline_management("other_names"),
+        **inline_management("links_from"),
+        **inline_management("positions"),
+        **inline_management("citations"),
+    }
+    response = admin_client.post(reverse("admin:tracker_organisation_add"), data)
+    assert response.status_code == HTTPStatus.OK
+    assert "Select a valid choice. XX is not one of the available choices." in (
+        response.content.decode()
+    )
+    assert not Organisation.objects.filter(slug="nowhere-co").exists()

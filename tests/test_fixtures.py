@@ -436,3 +436,10 @@ def test_le_matin_is_a_media_organisation_cited_from_the_interview(article_data)
     assert le_matin.citations.filter(
         source__slug=CHANTIERS, quote__contains="in the journal Le Matin"
     ).exists()
+
+
+@pytest.mark.parametrize("slug", ["nextronic", "mediot", "nextcor", "le-matin"])
+def test_an_organisation_whose_country_the_articles_do_not_give_has_none(article_data, slug):
+    organisation = Organisation.objects.get(slug=slug)
+    assert organisation.country == ""
+    assert "ZZ" not in organisation.description

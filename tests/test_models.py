@@ -321,3 +321,15 @@ def test_a_source_whose_new_text_drops_a_cited_quote_is_refused_naming_quote_and
     # Whitespace and typographic quotes are normalised as they are when a quote is cited.
     source.text = "Le  cluster\nsigne un accord.  Le ministère finance les essais."
     source.full_clean()
+
+
+def test_a_country_is_an_iso_3166_country_or_blank(organisation):
+    organisation.country = "XX"
+    with pytest.raises(ValidationError) as refused:
+        organisation.full_clean()
+    assert "country" in refused.value.message_dict
+    organisation.country = ""
+    organisation.full_clean()
+    organisation.save()
+    Organisation.objects.filter(pk=organisation.pk).update(country="")
+    assert Organisation.objects.get(pk=organisation.pk).country == ""

@@ -764,3 +764,20 @@ def test_dashboard_timeline_keeps_the_latest_periods_name_inside_the_chart(admin
     latest = timeline["bars"][-1]
     assert latest["show_label"]
     assert latest["label_x"] + LABEL_CHARACTER_WIDTH * len(latest["label"]) / 2 <= timeline["width"]
+
+
+@pytest.mark.django_db
+def test_an_organisation_shows_its_country_by_name_and_the_csv_keeps_its_code(admin_client):
+    from django.utils import translation
+
+    factories.OrganisationFactory(slug="sanofi-france", name="Sanofi France", country="FR")
+    detail = page(admin_client, "/organisations/sanofi-france/").content.decode()
+    assert "France" in detail and "· FR" not in detail
+    listed = page(admin_client, "/organisations/").content.decode()
+    assert "<td>France</td>" in listed or ">France<" in listed
+    moroccan = factories.OrganisationFactory(slug="maroc-co", country="MA")
+    with translation.override("fr"):
+        french = admin_client.get(moroccan.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Maroc" in french.content.decode()
+    header, *rows = csv_rows(admin_client.get("/organisations/", {"format": "csv"}))
+    assert {row[header.index("country")] for row in rows} == {"FR", "MA"}

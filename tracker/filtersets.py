@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from .choices import (
     AgreementKind,
@@ -68,11 +69,30 @@ def mentioned_in_filter(help_text):
     )
 
 
+class CountryCodeField(forms.CharField):
+    """An ISO 3166 country code, in either case; a code that names no country is refused."""
+
+    def clean(self, value):
+        code = (super().clean(value) or "").strip().upper()
+        if code and code not in countries:
+            raise ValidationError(
+                _("“%(code)s” is not an ISO 3166 country code, such as MA or FR."),
+                code="invalid_country",
+                params={"code": value},
+            )
+        return code
+
+
+class CountryFilter(django_filters.CharFilter):
+    field_class = CountryCodeField
+
+    def __init__(self, **kwargs):
+        super().__init__(field_name="country", lookup_expr="exact", **kwargs)
+
+
 class OrganisationFilterSet(SearchFilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=OrganisationKind.choices, label=_("Kind"))
-    country = django_filters.CharFilter(
-        field_name="country", lookup_expr="iexact", label=_("Country (ISO code)")
-    )
+    country = CountryFilter(label=_("Country (ISO code)"))
     party_to = django_filters.ModelChoiceFilter(
         queryset=Agreement.objects.all(),
         to_field_name="slug",

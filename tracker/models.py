@@ -6,10 +6,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.lookups import Regex
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from . import querysets
@@ -217,9 +219,9 @@ class Organisation(SearchableModel):
     name = models.CharField(_("name"), max_length=300)
     acronym = models.CharField(_("acronym"), max_length=40, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices)
-    country = models.CharField(
-        _("country"), max_length=2, default="MA", help_text=_("ISO 3166 code, such as MA.")
-    )
+    # Stored as its ISO 3166 code (the API and CSV give the code), shown by its name;
+    # blank when the sources do not say.
+    country = CountryField(_("country"), default="MA", blank=True)
     description = models.TextField(_("description"), blank=True)
     founded_on = date_field(_("founded on"))
     founded_on_precision = models.CharField(
@@ -244,9 +246,13 @@ class Organisation(SearchableModel):
             choices_constraint("founded_on_precision", DatePrecision),
             date_range_constraint("founded_on"),
             models.CheckConstraint(
-                condition=Q(country__regex=r"^[A-Z][A-Z]$"),
+                # The lookup class itself: CountryField reads `country__regex` as a regular
+                # expression on country names.
+                condition=Q(country="") | Q(Regex(F("country"), r"^[A-Z][A-Z]$")),
                 name="%(class)s_country_iso_code",
-                violation_error_message=_("The country must be a two-letter ISO code, such as MA."),
+                violation_error_message=_(
+                    "The country must be a two-letter ISO code, such as MA, or left empty."
+                ),
             ),
         ]
 
@@ -268,7 +274,7 @@ class Organisation(SearchableModel):
         return [self.name, self.acronym, *other_names]
 
     def clean(self):
-        self.country = (self.country or "").upper()
+        self.country = str(self.country or "").upper()
         self.founded_on = normalise_partial_date(self.founded_on, self.founded_on_precision)
 
 

@@ -4,20 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracker', '0009_report_dates_in_range'),
+        ("tracker", "0010_countries"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='commitment',
-            name='slug',
-            field=models.SlugField(blank=True, help_text='Leave empty to make one from the description.', max_length=150, unique=True, verbose_name='slug'),
+            model_name="commitment",
+            name="slug",
+            field=models.SlugField(
+                blank=True,
+                help_text="Leave empty to make one from the description.",
+                max_length=150,
+                unique=True,
+                verbose_name="slug",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalcommitment',
-            name='slug',
-            field=models.SlugField(blank=True, help_text='Leave empty to make one from the description.', max_length=150, verbose_name='slug'),
+            model_name="historicalcommitment",
+            name="slug",
+            field=models.SlugField(
+                blank=True,
+                help_text="Leave empty to make one from the description.",
+                max_length=150,
+                verbose_name="slug",
+            ),
         ),
     ]
