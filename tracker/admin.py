@@ -191,6 +191,9 @@ class TrackerAdmin(CheckedListMixin, CheckedAutocompleteMixin, SimpleHistoryAdmi
     list_per_page = 50
     form = RecordVersionForm
 
+    class Media:
+        css = {"all": ["tracker/admin/admin.css"]}
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         form.record_parts = record_parts(self.model, self.inlines) if obj is not None else ()
