@@ -1,4 +1,4 @@
-"""The admin's edit pages at a common laptop width, in a real browser."""
+"""The admin's edit pages in a real browser: a common laptop's width, the party box."""
 
 import pytest
 from django.contrib.auth.models import User
@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from tests.conftest import TRACKED
 from tracker.devtools import factories
-from tracker.models import Commitment, LoadedFixtureRecord
+from tracker.models import AgreementParty, Commitment, LoadedFixtureRecord, Organisation
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -23,10 +23,8 @@ def widest_record(model):
     return records.first()
 
 
-def test_every_change_page_fits_a_1366_pixel_screen(live_server, article_data, chromium_browser):
+def log_in(chromium_browser, live_server):
     User.objects.create_superuser("staff", "staff@example.org", PASSWORD)
-    report = factories.CommitmentReportFactory(commitment=Commitment.objects.first())
-    factories.CitationFactory(organisation=None, report=report)
     context = chromium_browser.new_context(
         viewport={"width": LAPTOP_WIDTH, "height": 900}, locale="en-GB"
     )
@@ -37,6 +35,32 @@ def test_every_change_page_fits_a_1366_pixel_screen(live_server, article_data, c
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
     page.wait_for_url("**/admin/")
+    return context, page
+
+
+def test_the_party_box_of_a_commitment_offers_only_its_agreements_parties(
+    live_server, article_data, chromium_browser
+):
+    commitment = Commitment.objects.first()
+    parties = AgreementParty.objects.filter(agreement=commitment.agreement)
+    expected = sorted(str(Organisation.objects.get(pk=p.organisation_id)) for p in parties)
+    assert Organisation.objects.count() > len(expected)
+    context, page = log_in(chromium_browser, live_server)
+    url = reverse("admin:tracker_commitment_change", args=[commitment.pk])
+    page.goto(f"{live_server.url}{url}")
+    page.locator(".field-party .select2-selection").click()
+    options = page.locator(".select2-results__option:not(.loading-results)")
+    options.first.wait_for()
+    page.wait_for_load_state("networkidle")
+    offered = sorted(options.all_inner_texts())
+    context.close()
+    assert offered == expected
+
+
+def test_every_change_page_fits_a_1366_pixel_screen(live_server, article_data, chromium_browser):
+    report = factories.CommitmentReportFactory(commitment=Commitment.objects.first())
+    factories.CitationFactory(organisation=None, report=report)
+    context, page = log_in(chromium_browser, live_server)
     too_wide = {}
     for model in [*TRACKED, LoadedFixtureRecord]:
         record = widest_record(model)
