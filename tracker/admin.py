@@ -141,7 +141,9 @@ class PartyAutocompleteSelect(CheckedAutocompleteSelect):
 
     @property
     def media(self):
-        return super().media + forms.Media(js=["tracker/admin/party-autocomplete.js"])
+        # One list, so the page loads the script after jQuery, Select2 and `django.jQuery`.
+        stock = super().media
+        return forms.Media(css=stock._css, js=[*stock._js, "tracker/admin/party-autocomplete.js"])
 
 
 def party_autocomplete_of(request):

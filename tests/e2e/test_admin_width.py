@@ -48,7 +48,7 @@ def test_the_party_box_of_a_commitment_offers_only_its_agreements_parties(
     context, page = log_in(chromium_browser, live_server)
     url = reverse("admin:tracker_commitment_change", args=[commitment.pk])
     page.goto(f"{live_server.url}{url}")
-    page.locator(".field-party .select2-selection").click()
+    page.locator("[aria-labelledby=select2-id_party-container]").click()
     options = page.locator(".select2-results__option:not(.loading-results)")
     options.first.wait_for()
     page.wait_for_load_state("networkidle")
