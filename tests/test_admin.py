@@ -4,7 +4,7 @@ from http import HTTPStatus
 
 import pytest
 from django.urls import reverse
-from django.utils.html import escape
+from django.utils.html import escape, strip_tags
 
 from tests.conftest import TRACKED
 from tracker.devtools import factories
@@ -674,3 +674,212 @@ def test_organisation_admin_edits_founding_date_and_members(admin_client):
     html = admin_client.get(reverse("admin:tracker_organisation_add")).content.decode()
     for name in ("founded_on", "members", "members_qualifier", "citations-__prefix__-value"):
         assert f'name="{name}"' in html, name
+
+
+# --- The admin for the people who type into it ---------------------------------------------
+
+
+def commitment_form(party, **overrides):
+    return {
+        "agreement": party.agreement_id,
+        "party": party.organisation_id,
+        "description": "Place orders for ventilators",
+        "category": "procurement",
+        "status": "announced",
+        **inline_management("reports"),
+        **inline_management("citations"),
+        **overrides,
+    }
+
+
+def test_a_commitment_added_without_a_slug_gets_one_from_its_description(admin_client):
+    party = factories.AgreementPartyFactory()
+    factories.CommitmentFactory(slug="place-orders-for-ventilators")
+    response = admin_client.post(reverse("admin:tracker_commitment_add"), commitment_form(party))
+    assert response.status_code == HTTPStatus.FOUND, response.context["errors"]
+    commitment = Commitment.objects.get(agreement=party.agreement)
+    assert commitment.slug == "place-orders-for-ventilators-2"
+
+
+def test_commitments_added_without_slugs_on_the_agreement_page_get_different_ones(admin_client):
+    organisation = factories.OrganisationFactory()
+    row = {
+        "party": organisation.pk,
+        "description": "Place orders",
+        "category": "procurement",
+        "status": "announced",
+    }
+    data = agreement_form(
+        **inline_management("parties", total=1),
+        **{"parties-0-organisation": organisation.pk, "parties-0-role": "signatory"},
+        **inline_management("commitments", total=2),
+        **{f"commitments-{i}-{name}": value for i in (0, 1) for name, value in row.items()},
+    )
+    response = admin_client.post(reverse("admin:tracker_agreement_add"), data)
+    assert response.status_code == HTTPStatus.FOUND, response.context["errors"]
+    assert sorted(Commitment.objects.values_list("slug", flat=True)) == [
+        "place-orders",
+        "place-orders-2",
+    ]
+
+
+def test_admin_commitment_search_matches_their_own_text(admin_client):
+    wanted = factories.CommitmentFactory(description="Former 300 ingénieurs biomédicaux")
+    factories.CommitmentFactory(description="Construire une usine")
+    response = admin_client.get(changelist(Commitment), {"q": "ingenieurs biomedicaux"})
+    assert list(response.context["cl"].result_list) == [wanted]
+
+
+def test_commitments_are_filtered_by_agreement_party_and_status(admin_client):
+    wanted = factories.CommitmentFactory(status="in_progress")
+    same_agreement = factories.CommitmentFactory(agreement=wanted.agreement)
+    factories.CommitmentFactory(party=wanted.party, status="in_progress")
+    factories.CommitmentFactory(agreement=wanted.agreement, party=wanted.party, status="announced")
+    url = changelist(Commitment)
+    by_agreement = admin_client.get(url, {"agreement": wanted.agreement.slug})
+    assert wanted in by_agreement.context["cl"].result_list
+    assert same_agreement in by_agreement.context["cl"].result_list
+    assert by_agreement.context["cl"].result_count == 3
+    response = admin_client.get(
+        url,
+        {"agreement": wanted.agreement.slug, "party": wanted.party.slug, "status": "in_progress"},
+    )
+    assert list(response.context["cl"].result_list) == [wanted]
+    page = response.content.decode()
+    assert "By agreement" in page and "By party" in page and "By status" in page
+    # Typing another slug keeps the other filters.
+    assert '<input type="hidden" name="status" value="in_progress">' in page
+
+
+def test_commitment_filters_do_not_list_every_agreement_and_party(
+    admin_client, django_assert_max_num_queries
+):
+    factories.CommitmentFactory()
+    with django_assert_max_num_queries(30) as few:
+        admin_client.get(changelist(Commitment))
+    others = factories.AgreementPartyFactory.create_batch(30)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = admin_client.get(changelist(Commitment))
+    page = response.content.decode()
+    assert not any(party.agreement.title in page for party in others)
+    assert not any(party.organisation.name in page for party in others)
+
+
+def test_an_unknown_agreement_in_the_commitment_filter_is_said(admin_client):
+    factories.CommitmentFactory()
+    response = admin_client.get(changelist(Commitment), {"agreement": "no-such-agreement"})
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["cl"].result_count == 0
+    assert "No agreement has the slug" in response.content.decode()
+
+
+def autocomplete_parties(client, **extra):
+    return client.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": "",
+            "app_label": "tracker",
+            "model_name": "commitment",
+            "field_name": "party",
+            **extra,
+        },
+    )
+
+
+def test_the_party_autocomplete_on_a_commitment_offers_only_its_agreements_parties(
+    admin_client,
+):
+    party = factories.AgreementPartyFactory(organisation__name="Party Co")
+    factories.OrganisationFactory(name="Stranger Co")
+    response = autocomplete_parties(admin_client, agreement=party.agreement_id)
+    assert response.status_code == HTTPStatus.OK
+    assert [item["text"] for item in response.json()["results"]] == [str(party.organisation)]
+    everyone = autocomplete_parties(admin_client)
+    assert len(everyone.json()["results"]) == 2
+
+
+@pytest.mark.parametrize("agreement", ["abc", "\x00", "99999999999999999999999"])
+def test_a_crafted_agreement_in_the_party_autocomplete_offers_nobody(admin_client, agreement):
+    factories.AgreementPartyFactory()
+    response = autocomplete_parties(admin_client, agreement=agreement)
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["results"] == []
+
+
+def test_the_commitment_page_sends_the_chosen_agreement_with_the_party_autocomplete(
+    admin_client,
+):
+    commitment = factories.CommitmentFactory()
+    page = admin_client.get(
+        reverse("admin:tracker_commitment_change", args=[commitment.pk])
+    ).content.decode()
+    assert 'data-agreement-input="id_agreement"' in page
+    assert "tracker/admin/party-autocomplete.js" in page
+    agreement_page = admin_client.get(
+        reverse("admin:tracker_agreement_change", args=[commitment.agreement_id])
+    ).content.decode()
+    assert f'data-agreement="{commitment.agreement_id}"' in agreement_page
+
+
+def test_the_refused_delete_page_names_the_agreement_of_each_blocking_party(admin_client):
+    party = factories.AgreementPartyFactory(agreement__title="Accord de Rabat")
+    factories.AgreementPartyFactory(
+        organisation=party.organisation, agreement__title="Convention de Tanger"
+    )
+    url = reverse("admin:tracker_organisation_delete", args=[party.organisation_id])
+    page = admin_client.get(url).content.decode()
+    assert "Accord de Rabat" in page
+    assert "Convention de Tanger" in page
+
+
+def test_loaded_fixture_records_are_hidden_from_editors(client, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    editor = django_user_model.objects.create_user("editor", password="x", is_staff=True)
+    editor.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="tracker",
+            codename__in=["view_loadedfixturerecord", "view_organisation", "change_organisation"],
+        )
+    )
+    client.force_login(editor)
+    assert client.get(changelist(LoadedFixtureRecord)).status_code == HTTPStatus.FORBIDDEN
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "Organisations" in index
+    assert "Loaded fixture records" not in index
+
+
+def test_a_message_names_a_citation_without_doubled_quotes(admin_client):
+    source = factories.SourceFactory(text="Le ministère a signé la convention à Rabat.")
+    organisation = factories.OrganisationFactory()
+    response = admin_client.post(
+        reverse("admin:tracker_citation_add"),
+        {"source": source.pk, "quote": "a signé la convention", "organisation": organisation.pk},
+        follow=True,
+    )
+    messages = [strip_tags(str(message)) for message in response.context["messages"]]
+    assert messages == ["The citation “a signé la convention” was added successfully."]
+
+
+def test_an_organisations_country_is_chosen_from_a_list_of_countries_by_name(admin_client):
+    page = admin_client.get(reverse("admin:tracker_organisation_add")).content.decode()
+    assert '<option value="MA" selected>Morocco</option>' in page
+    assert '<option value="FR">France</option>' in page
+    assert '<option value="">' in page
+    data = {
+        "name": "Nowhere Co",
+        "slug": "nowhere-co",
+        "kind": "company",
+        "country": "XX",
+        "founded_on_precision": "day",
+        **inline_management("other_names"),
+        **inline_management("links_from"),
+        **inline_management("positions"),
+        **inline_management("citations"),
+    }
+    response = admin_client.post(reverse("admin:tracker_organisation_add"), data)
+    assert response.status_code == HTTPStatus.OK
+    assert "Select a valid choice. XX is not one of the available choices." in (
+        response.content.decode()
+    )
+    assert not Organisation.objects.filter(slug="nowhere-co").exists()

@@ -1148,3 +1148,17 @@ def test_planted_disagreement_shows_both_dates_with_their_quotes_in_the_api(api,
     listed = get_ok(api, f"{API}/agreements/", disputed="true")
     assert [record["slug"] for record in listed["results"]] == [ACCORD]
     assert listed["results"][0] == shown
+
+
+def test_an_organisations_country_is_its_iso_code_and_a_code_that_is_no_country_is_refused(api):
+    factories.OrganisationFactory(slug="sanofi-france", country="FR")
+    factories.OrganisationFactory(slug="unknown-country", country="")
+    body = get_ok(api, f"{API}/organisations/", country="fr")
+    assert [(o["slug"], o["country"]) for o in body["results"]] == [("sanofi-france", "FR")]
+    unknown = get_ok(api, f"{API}/organisations/unknown-country/")
+    assert unknown["country"] == ""
+    response = api.get(f"{API}/organisations/", {"country": "ZZ"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["errors"]["country"] == [
+        "“ZZ” is not an ISO 3166 country code, such as MA or FR."
+    ]

@@ -133,7 +133,16 @@ def test_organisations_country_ignores_case():
     factories.OrganisationFactory(country="MA")
     french = factories.OrganisationFactory(country="FR")
     assert rows(OrganisationFilterSet, country="fr") == [french]
-    assert rows(OrganisationFilterSet, country="ZZ") == []
+
+
+@covers(OrganisationFilterSet, "country")
+@pytest.mark.parametrize("code", ["ZZ", "XX", "France", "1"])
+def test_organisations_country_refuses_what_is_not_a_country(code):
+    filterset = OrganisationFilterSet(query({"country": code}), queryset=None)
+    assert not filterset.is_valid()
+    assert filterset.errors["country"] == [
+        f"“{code}” is not an ISO 3166 country code, such as MA or FR."
+    ]
 
 
 @covers(OrganisationFilterSet, "party_to")

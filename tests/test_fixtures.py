@@ -486,3 +486,10 @@ def test_the_cluster_s_founding_month_and_more_than_40_members_are_claimed(artic
     )
     assert (cluster.members, cluster.members_qualifier) == (40, "more_than")
     assert cluster.members_label() == "more than 40"
+
+
+@pytest.mark.parametrize("slug", ["nextronic", "mediot", "nextcor", "le-matin"])
+def test_an_organisation_whose_country_the_articles_do_not_give_has_none(article_data, slug):
+    organisation = Organisation.objects.get(slug=slug)
+    assert organisation.country == ""
+    assert "ZZ" not in organisation.description

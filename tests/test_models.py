@@ -430,3 +430,15 @@ def test_disputes_of_a_page_cost_the_same_queries_for_one_record_or_many(
     with django_assert_num_queries(2):
         records = load_disputes(agreements)
     assert all(len(record.disputes) == 1 for record in records)
+
+
+def test_a_country_is_an_iso_3166_country_or_blank(organisation):
+    organisation.country = "XX"
+    with pytest.raises(ValidationError) as refused:
+        organisation.full_clean()
+    assert "country" in refused.value.message_dict
+    organisation.country = ""
+    organisation.full_clean()
+    organisation.save()
+    Organisation.objects.filter(pk=organisation.pk).update(country="")
+    assert Organisation.objects.get(pk=organisation.pk).country == ""

@@ -1095,3 +1095,19 @@ def test_organisation_csv_gives_founding_date_and_members(admin_client):
     assert cells["precision of the founding date"] == "month"
     assert cells["members"] == "40"
     assert cells["how exact the number of members is"] == "more_than"
+
+
+def test_an_organisation_shows_its_country_by_name_and_the_csv_keeps_its_code(admin_client):
+    from django.utils import translation
+
+    factories.OrganisationFactory(slug="sanofi-france", name="Sanofi France", country="FR")
+    detail = page(admin_client, "/organisations/sanofi-france/").content.decode()
+    assert "France" in detail and "· FR" not in detail
+    listed = page(admin_client, "/organisations/").content.decode()
+    assert "<td>France</td>" in listed or ">France<" in listed
+    moroccan = factories.OrganisationFactory(slug="maroc-co", country="MA")
+    with translation.override("fr"):
+        french = admin_client.get(moroccan.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Maroc" in french.content.decode()
+    header, *rows = csv_rows(admin_client.get("/organisations/", {"format": "csv"}))
+    assert {row[header.index("country")] for row in rows} == {"FR", "MA"}

@@ -9,31 +9,19 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import connections, models
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .concurrency import VERSION_FIELD, RecordVersionForm, record_parts
 from .dates import EARLIEST_DATE, LATEST_DATE, date_range_message, format_partial_date
 from .forms import AddSourceForm
-from .history import (
-    KINDS,
-    CannotRestore,
-    deleted_rows,
-    describe_values,
-    record_history,
-    restore,
-    revert_reason,
-)
 from .models import (
     CITATION_TARGETS,
     Agreement,
@@ -128,14 +116,68 @@ class CheckedAutocompleteSelect(AutocompleteSelect):
         return True
 
 
+class PartyAutocompleteSelect(CheckedAutocompleteSelect):
+    """A commitment's party box that offers only the parties of the commitment's agreement.
+
+    Django's autocomplete sends no other field of the form; this box's script adds the
+    agreement chosen in the box `agreement_input` names, or the page's `agreement`, and the
+    organisations' admin answers with that agreement's parties only (`party_autocomplete_of`).
+    """
+
+    def __init__(self, *args, agreement_input=None, agreement=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agreement_input, self.agreement = agreement_input, agreement
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        # Django's script sets up every `admin-autocomplete` box; this one has its own.
+        attrs["class"] = attrs["class"].replace("admin-autocomplete", "party-autocomplete")
+        if self.agreement_input:
+            attrs["data-agreement-input"] = self.agreement_input
+        elif self.agreement is not None:
+            attrs["data-agreement"] = self.agreement
+        return attrs
+
+    @property
+    def media(self):
+        # One list, so the page loads the script after jQuery, Select2 and `django.jQuery`.
+        stock = super().media
+        return forms.Media(css=stock._css, js=[*stock._js, "tracker/admin/party-autocomplete.js"])
+
+
+def party_autocomplete_of(request):
+    """The agreement whose parties a commitment's party box asks for: its primary key, None
+    when the request is not such a box's or names no agreement, or False when what it names
+    cannot be an agreement."""
+    if (
+        request.GET.get("app_label") != Commitment._meta.app_label
+        or request.GET.get("model_name") != Commitment._meta.model_name
+        or request.GET.get("field_name") != "party"
+        or not request.GET.get("agreement")
+    ):
+        return None
+    key_field = Agreement._meta.pk
+    try:
+        key = key_field.to_python(request.GET["agreement"])
+    except ValidationError:
+        return False
+    low, high = connections["default"].ops.integer_field_range(key_field.get_internal_type())
+    if (low is not None and key < low) or (high is not None and key > high):
+        return False
+    return key
+
+
 class CheckedAutocompleteMixin:
     """Admin pages and inlines whose autocomplete boxes survive crafted values."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = CheckedAutocompleteSelect(
-                db_field, self.admin_site, using=kwargs.get("using")
+            widget = (
+                PartyAutocompleteSelect
+                if db_field.model is Commitment and db_field.name == "party"
+                else CheckedAutocompleteSelect
             )
+            kwargs["widget"] = widget(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -149,6 +191,9 @@ class TrackerAdmin(CheckedListMixin, CheckedAutocompleteMixin, SimpleHistoryAdmi
 
     list_per_page = 50
     form = RecordVersionForm
+
+    class Media:
+        css = {"all": ["tracker/admin/admin.css"]}
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -165,138 +210,6 @@ class TrackerAdmin(CheckedListMixin, CheckedAutocompleteMixin, SimpleHistoryAdmi
 
     def get_search_results(self, request, queryset, search_term):
         return queryset.search(search_term), False
-
-    # History: the whole story of a record, reverts and restores said as such --------------
-
-    object_history_template = "admin/tracker/record_history.html"
-    history_list_per_page = 50
-
-    def save_model(self, request, obj, form, change):
-        """A revert says which version it went back to; a save that changed nothing of the
-        record itself (only rows edited with it, say) writes no empty history row."""
-        reverted_to = getattr(request, "tracker_reverted_to", None)
-        if reverted_to is not None:
-            obj._change_reason = revert_reason(reverted_to)
-        elif change and not [name for name in form.changed_data if name != VERSION_FIELD]:
-            obj.skip_history_when_saving = True
-        try:
-            super().save_model(request, obj, form, change)
-        finally:
-            if hasattr(obj, "skip_history_when_saving"):
-                del obj.skip_history_when_saving
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            request.tracker_reverted_to = get_object_or_404(
-                self.model.history.model, id=object_id, history_id=version_id
-            )
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def history_view(self, request, object_id, extra_context=None):
-        """Every change to the record and to what belongs to it (tracker/history.py), newest
-        first, with who, when and what; a fixed number of queries per page."""
-        try:
-            pk = self.model._meta.pk.to_python(object_id)
-        except ValidationError:
-            raise Http404 from None
-        obj = self.get_queryset(request).filter(pk=pk).first()
-        changes = record_history(self.model, pk)
-        if obj is None:
-            if not changes:
-                raise Http404
-            obj = next((c.row.instance for c in changes if c.own), None)
-            if obj is None:
-                raise Http404
-        if not self.has_view_history_or_change_history_permission(request, obj):
-            raise PermissionDenied
-        page = Paginator(changes, self.history_list_per_page).get_page(request.GET.get("p"))
-        describe_values(page.object_list)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("History of %(record)s") % {"record": obj},
-            "subtitle": None,
-            "object": obj,
-            "opts": self.model._meta,
-            "app_label": self.model._meta.app_label,
-            "module_name": capfirst(self.model._meta.verbose_name_plural),
-            "page_obj": page,
-            "page_range": page.paginator.get_elided_page_range(page.number),
-            "revert_disabled": self.revert_disabled(request, obj),
-            **(extra_context or {}),
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, self.object_history_template, context)
-
-    # Deleted records -----------------------------------------------------------------------
-
-    def get_urls(self):
-        name = f"{self.opts.app_label}_{self.opts.model_name}"
-        return [
-            path(
-                "deleted/",
-                self.admin_site.admin_view(self.deleted_view),
-                name=f"{name}_deleted",
-            ),
-            path(
-                "deleted/<int:history_id>/restore/",
-                self.admin_site.admin_view(self.restore_view),
-                name=f"{name}_restore",
-            ),
-            *super().get_urls(),
-        ]
-
-    def deleted_view(self, request):
-        """The records of this kind deleted and not brought back, newest first."""
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        page = Paginator(deleted_rows(self.model), self.list_per_page).get_page(
-            request.GET.get("p")
-        )
-        kinds = [
-            (
-                capfirst(kind._meta.verbose_name_plural),
-                reverse(f"admin:tracker_{kind._meta.model_name}_deleted"),
-                kind is self.model,
-            )
-            for kind in KINDS
-            if request.user.has_perm(f"tracker.view_{kind._meta.model_name}")
-            or request.user.has_perm(f"tracker.change_{kind._meta.model_name}")
-        ]
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Deleted %(kind)s") % {"kind": self.opts.verbose_name_plural},
-            "opts": self.opts,
-            "app_label": self.opts.app_label,
-            "page_obj": page,
-            "rows": [(row, row.instance) for row in page.object_list],
-            "kinds": kinds,
-            "can_restore": self.has_add_permission(request),
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/tracker/deleted_records.html", context)
-
-    def restore_view(self, request, history_id):
-        """Bring one deleted record back (POST), under its own id, or say why it cannot."""
-        if request.method != "POST":
-            return redirect(f"admin:tracker_{self.opts.model_name}_deleted")
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        row = get_object_or_404(self.model.history.model, history_id=history_id, history_type="-")
-        try:
-            record = restore(self.model, row, request.user)
-        except CannotRestore as refusal:
-            messages.error(
-                request,
-                _("“%(record)s” cannot be restored: %(reason)s")
-                % {"record": row.instance, "reason": refusal},
-            )
-            return redirect(f"admin:tracker_{self.opts.model_name}_deleted")
-        self.log_addition(request, record, [{"added": {}}])
-        messages.success(
-            request,
-            _("“%(record)s” was restored, with its history.") % {"record": record},
-        )
-        return redirect(f"admin:tracker_{self.opts.model_name}_change", record.pk)
 
 
 def search_notices(query):
@@ -520,6 +433,18 @@ class OrganisationAdmin(TrackerAdmin):
             .annotate(agreement_total=related_count("AgreementParty", "organisation"))
         )
 
+    def get_search_results(self, request, queryset, search_term):
+        """Organisations, or in a commitment's party box only its agreement's parties (a
+        commitment's party must be one: `Commitment.clean`)."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        agreement = party_autocomplete_of(request)
+        if agreement is False:
+            return queryset.none(), False
+        if agreement is not None:
+            parties = AgreementParty.objects.filter(agreement_id=agreement)
+            queryset = queryset.filter(pk__in=parties.values("organisation_id"))
+        return queryset, may_have_duplicates
+
     @admin.display(description=_("founded"), ordering="founded_on")
     def founded(self, organisation):
         return (
@@ -599,6 +524,24 @@ class PageFormSet:
             self.siblings.append(self)
 
 
+class SlugFromDescription:
+    """A commitment form whose slug, left empty, the model makes from the description; the
+    form keeps the slug made, so the formset compares commitments by their real slugs."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        if "slug" in self.cleaned_data:
+            self.cleaned_data["slug"] = self.instance.slug
+
+
+class CommitmentForm(SlugFromDescription, RecordVersionForm):
+    pass
+
+
+class CommitmentInlineForm(SlugFromDescription, forms.ModelForm):
+    pass
+
+
 class CommitmentFormSet(BaseInlineFormSet):
     """Commitments checked against the agreement's parties as submitted on the same page.
 
@@ -622,14 +565,17 @@ class CommitmentFormSet(BaseInlineFormSet):
 
     def full_clean(self):
         party_ids = self.submitted_party_ids() if self.is_bound else None
-        if party_ids is not None:
-            for form in self.forms:
+        slugs_taken = set()
+        for form in self.forms:
+            form.instance.slugs_taken = slugs_taken
+            if party_ids is not None:
                 form.instance.expected_party_ids = party_ids
         super().full_clean()
 
 
 class CommitmentInline(CheckedAutocompleteMixin, admin.StackedInline):
     model = Commitment
+    form = CommitmentInlineForm
     formset = CommitmentFormSet
     fields = [
         "slug",
@@ -645,6 +591,15 @@ class CommitmentInline(CheckedAutocompleteMixin, admin.StackedInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("party", "beneficiary")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        """Party boxes offer the parties the agreement has in the database; a party added on
+        the same page is offered once the agreement is saved."""
+        formset = super().get_formset(request, obj, **kwargs)
+        party = formset.form.base_fields.get("party")
+        if party is not None and obj is not None:
+            getattr(party.widget, "widget", party.widget).agreement = obj.pk
+        return formset
 
 
 @admin.register(Agreement)
@@ -817,10 +772,70 @@ class CommitmentReportAdmin(TrackerAdmin):
     fields = ["commitment", ("reported_on", "reported_on_precision"), "status", "summary"]
 
 
+class SlugListFilter(admin.SimpleListFilter):
+    """A filter by a related record's slug, typed in a box: a list of every agreement or
+    organisation would load thousands of rows into each page."""
+
+    template = "admin/tracker/slug_filter.html"
+    related_model = None
+    field_name = None
+    record = None
+
+    def lookups(self, request, model_admin):
+        return ()
+
+    def has_output(self):
+        return True
+
+    def queryset(self, request, queryset):
+        slug = self.value()
+        if not slug:
+            return queryset
+        self.record = self.related_model.objects.filter(slug=slug).first()
+        if self.record is None:
+            messages.warning(
+                request,
+                _("No %(model)s has the slug “%(slug)s”.")
+                % {"model": self.related_model._meta.verbose_name, "slug": slug},
+            )
+            return queryset.none()
+        return queryset.filter(**{self.field_name: self.record})
+
+    def choices(self, changelist):
+        yield {
+            "parameter_name": self.parameter_name,
+            "label": self.title,
+            "value": self.value(),
+            "record": self.record,
+            "kept": [
+                (name, value)
+                for name, values in changelist.filter_params.items()
+                if name != self.parameter_name
+                for value in values
+            ],
+            "all_query_string": changelist.get_query_string(remove=[self.parameter_name]),
+        }
+
+
+class AgreementSlugFilter(SlugListFilter):
+    title = _("agreement")
+    parameter_name = "agreement"
+    related_model = Agreement
+    field_name = "agreement"
+
+
+class PartySlugFilter(SlugListFilter):
+    title = _("party")
+    parameter_name = "party"
+    related_model = Organisation
+    field_name = "party"
+
+
 @admin.register(Commitment)
 class CommitmentAdmin(TrackerAdmin):
+    form = CommitmentForm
     list_display = ["__str__", "party", "agreement", "category", "status", "due_on", "met_on"]
-    list_filter = ["status", "category"]
+    list_filter = [AgreementSlugFilter, PartySlugFilter, "status", "category"]
     list_select_related = ["party", "agreement"]
     search_fields = ["search_text", "party__search_text", "agreement__search_text"]
     autocomplete_fields = ["agreement", "party", "beneficiary"]
@@ -842,6 +857,12 @@ class CommitmentAdmin(TrackerAdmin):
         ("category", "status"),
         ("due_on", "met_on"),
     ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "party":
+            getattr(field.widget, "widget", field.widget).agreement_input = "id_agreement"
+        return field
 
 
 class SupportsFilter(admin.SimpleListFilter):
@@ -896,6 +917,13 @@ class LoadedFixtureRecordAdmin(CheckedListMixin, admin.ModelAdmin):
         for term in search_terms(search_term):
             condition &= Q(label__icontains=term.typed)
         return queryset.filter(condition), False
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        """What the loader recorded is for administrators; editors need not see it."""
+        return request.user.is_superuser
 
     def has_add_permission(self, request):
         return False

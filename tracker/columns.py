@@ -259,7 +259,13 @@ ORGANISATIONS = Table(
         heading=_("Kind"),
         sort="kind",
     ),
-    Column(_("country"), lambda organisation: organisation.country, heading=_("Country")),
+    Column(
+        _("country"),
+        # The CSV keeps the ISO code; the table shows the country's name in the page's language.
+        lambda organisation: organisation.country.code,
+        html=lambda organisation: conditional_escape(organisation.country.name),
+        heading=_("Country"),
+    ),
     Column(
         _("other names"),
         lambda organisation: joined(other.name for other in organisation.other_names.all()),

@@ -17,7 +17,6 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
@@ -114,20 +113,6 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d")
 
 
-def unique_slug(model, words, max_length=60):
-    """A slug for `words` that no row of `model` has: cut at a word, then -2, -3…"""
-    base = slugify(words)[:max_length].rstrip("-")
-    if "-" in base and len(slugify(words)) > max_length:
-        base = base.rsplit("-", 1)[0]
-    base = base or str(model._meta.model_name)
-    taken = set(model.objects.filter(slug__startswith=base).values_list("slug", flat=True))
-    slug, number = base, 1
-    while slug in taken:
-        number += 1
-        slug = f"{base}-{number}"
-    return slug
-
-
 class RecordForm(forms.ModelForm):
     """A record created from a selection: its model's validation decides, field by field."""
 
@@ -148,7 +133,7 @@ class RecordForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if "slug" in self.fields and not cleaned.get("slug") and cleaned.get(self.slug_from):
-            cleaned["slug"] = unique_slug(self._meta.model, cleaned[self.slug_from])
+            cleaned["slug"] = self._meta.model.objects.unique_slug(cleaned[self.slug_from])
         return cleaned
 
     @classmethod

@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from .choices import (
     AgreementKind,
@@ -235,11 +236,30 @@ class DisputedFilter(django_filters.ChoiceFilter):
         return queryset.disputed(value == "true") if value else queryset
 
 
+class CountryCodeField(forms.CharField):
+    """An ISO 3166 country code, in either case; a code that names no country is refused."""
+
+    def clean(self, value):
+        code = (super().clean(value) or "").strip().upper()
+        if code and code not in countries:
+            raise ValidationError(
+                _("“%(code)s” is not an ISO 3166 country code, such as MA or FR."),
+                code="invalid_country",
+                params={"code": value},
+            )
+        return code
+
+
+class CountryFilter(django_filters.CharFilter):
+    field_class = CountryCodeField
+
+    def __init__(self, **kwargs):
+        super().__init__(field_name="country", lookup_expr="exact", **kwargs)
+
+
 class OrganisationFilterSet(SearchFilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=OrganisationKind.choices, label=_("Kind"))
-    country = django_filters.CharFilter(
-        field_name="country", lookup_expr="iexact", label=_("Country (ISO code)")
-    )
+    country = CountryFilter(label=_("Country (ISO code)"))
     party_to = RecordFilter(
         queryset=Agreement.objects.all(),
         method="filter_party_to",

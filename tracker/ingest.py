@@ -28,7 +28,6 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from .choices import DatePrecision, FingerprintKind, Language
@@ -590,16 +589,6 @@ def title_from_text(text):
     return first_line.strip()[:300]
 
 
-def unique_slug(title):
-    base = slugify(title)[:90].strip("-") or "source"
-    taken = set(Source.objects.filter(slug__startswith=base).values_list("slug", flat=True))
-    slug, number = base, 1
-    while slug in taken:
-        number += 1
-        slug = f"{base}-{number}"
-    return slug
-
-
 def create_source(
     text,
     *,
@@ -622,7 +611,7 @@ def create_source(
         if duplicate is not None:
             raise DuplicateSource(*duplicate)
         source = Source(
-            slug=unique_slug(title),
+            slug=Source.objects.unique_slug(title, max_length=90),
             title=title,
             text=text,
             url=url,

@@ -6,10 +6,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.lookups import Regex
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from . import querysets
@@ -226,9 +228,9 @@ class Organisation(SearchableModel):
     name = models.CharField(_("name"), max_length=300)
     acronym = models.CharField(_("acronym"), max_length=40, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices)
-    country = models.CharField(
-        _("country"), max_length=2, default="MA", help_text=_("ISO 3166 code, such as MA.")
-    )
+    # Stored as its ISO 3166 code (the API and CSV give the code), shown by its name;
+    # blank when the sources do not say.
+    country = CountryField(_("country"), default="MA", blank=True)
     description = models.TextField(_("description"), blank=True)
     founded_on = date_field(_("founded on"))
     founded_on_precision = models.CharField(
@@ -264,9 +266,13 @@ class Organisation(SearchableModel):
             choices_constraint("members_qualifier", MemberCountQualifier),
             date_range_constraint("founded_on"),
             models.CheckConstraint(
-                condition=Q(country__regex=r"^[A-Z][A-Z]$"),
+                # The lookup class itself: CountryField reads `country__regex` as a regular
+                # expression on country names.
+                condition=Q(country="") | Q(Regex(F("country"), r"^[A-Z][A-Z]$")),
                 name="%(class)s_country_iso_code",
-                violation_error_message=_("The country must be a two-letter ISO code, such as MA."),
+                violation_error_message=_(
+                    "The country must be a two-letter ISO code, such as MA, or left empty."
+                ),
             ),
         ]
 
@@ -292,7 +298,7 @@ class Organisation(SearchableModel):
         return display_claim("organisation", "members", held_value(self, "organisation", "members"))
 
     def clean(self):
-        self.country = (self.country or "").upper()
+        self.country = str(self.country or "").upper()
         self.founded_on = normalise_partial_date(self.founded_on, self.founded_on_precision)
 
 
@@ -608,7 +614,13 @@ class AgreementParty(models.Model):
 class Commitment(SearchableModel):
     """What one party undertook in an agreement, and what became of it."""
 
-    slug = models.SlugField(_("slug"), max_length=150, unique=True)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=150,
+        unique=True,
+        blank=True,
+        help_text=_("Leave empty to make one from the description."),
+    )
     agreement = models.ForeignKey(
         Agreement, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("agreement")
     )
@@ -696,6 +708,10 @@ class Commitment(SearchableModel):
     def __str__(self):
         return self.description if len(self.description) <= 80 else self.description[:79] + "…"
 
+    def save(self, *args, **kwargs):
+        self.fill_slug()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("tracker:commitment-detail", kwargs={"pk": self.pk})
 
@@ -712,7 +728,17 @@ class Commitment(SearchableModel):
             self.due_on and self.due_on < today and self.status in CommitmentStatus.open_values()
         )
 
+    def fill_slug(self):
+        """Give a commitment saved without a slug one made from its description; `slugs_taken`
+        holds those given to other new commitments of the same submission."""
+        if not self.slug and self.description:
+            taken = getattr(self, "slugs_taken", None)
+            self.slug = Commitment.objects.unique_slug(self.description, taken=taken or ())
+            if taken is not None:
+                taken.add(self.slug)
+
     def clean(self):
+        self.fill_slug()
         errors = {}
         # The admin edits parties and commitments on one page and says which parties the
         # agreement will have once saved (it may not be saved yet); elsewhere the database says.
@@ -1001,7 +1027,8 @@ class Citation(models.Model):
         ]
 
     def __str__(self):
-        return f"“{self.quote[:60]}…”" if len(self.quote) > 60 else f"“{self.quote}”"
+        # Bare words: messages and pages put a record's name in quotation marks themselves.
+        return f"{self.quote[:60]}…" if len(self.quote) > 60 else self.quote
 
     def get_absolute_url(self):
         return f"{self.source.get_absolute_url()}#citation-{self.pk}"

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.text import slugify
 
 from .text import fold
 
@@ -86,6 +87,23 @@ class SlugQuerySet(models.QuerySet):
 
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
+
+    def unique_slug(self, words, max_length=60, taken=()):
+        """A slug for `words` that no row has, nor any of `taken`: cut at a word, then -2, -3…"""
+        full = slugify(words)
+        base = full[:max_length].rstrip("-")
+        if "-" in base and len(full) > max_length:
+            base = base.rsplit("-", 1)[0]
+        base = base or str(self.model._meta.model_name)
+        taken = {
+            *taken,
+            *self.model.objects.filter(slug__startswith=base).values_list("slug", flat=True),
+        }
+        slug, number = base, 1
+        while slug in taken:
+            number += 1
+            slug = f"{base}-{number}"
+        return slug
 
 
 class SearchQuerySet(models.QuerySet):

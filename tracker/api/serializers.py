@@ -138,7 +138,13 @@ ORGANISATION = Shape(
     text("name"),
     text("acronym", "Empty when it has none."),
     choice("kind", OrganisationKind, "What sort of body it is."),
-    text("country", "ISO 3166 two-letter code."),
+    # A record's country is a Country (its code as text); a row's, the stored code.
+    Derived(
+        "country",
+        serializers.CharField(help_text="ISO 3166 two-letter code; empty when not known."),
+        "str({country})",
+        ("country",),
+    ),
     text("description"),
     Date("founded_on", "When it was founded, if known."),
     precision("founded_on_precision", "the founding date"),
