@@ -148,17 +148,40 @@ def citations_by(field_name, ids):
     rows = (
         models.Citation.objects.filter(**{f"{field_name}__in": ids})
         .order_by("id")
-        .values_list(field_name, "id", "source__slug", "source__title", "quote", "note")
+        .values_list(
+            field_name, "id", "source__slug", "source__title", "quote", "note", "field", "value"
+        )
     )
-    for owner, pk, slug, title, quote, note in rows:
+    for owner, pk, slug, title, quote, note, claimed, value in rows:
         grouped.setdefault(owner, []).append(
             {
                 "source": {"slug": slug, "title": title},
                 "quote": quote,
                 "note": note,
                 "url": f"{source_url}{slug}/#citation-{pk}",
+                "field": claimed or None,
+                "value": value or None,
             }
         )
+    return grouped
+
+
+def disputed_by(field_name, ids):
+    """{record id: [field]} for the fields on which the citations of records `ids` by
+    `field_name` report more than one value."""
+    grouped = {}
+    rows = (
+        models.Citation.objects.filter(**{f"{field_name}__in": ids})
+        .exclude(field="")
+        .order_by()
+        .values(field_name, "field")
+        .annotate(values=Count("value", distinct=True))
+        .filter(values__gt=1)
+        .order_by("field")
+        .values_list(field_name, "field")
+    )
+    for owner, claimed in rows:
+        grouped.setdefault(owner, []).append(claimed)
     return grouped
 
 
@@ -253,6 +276,7 @@ def floor_agreements():
             }
         )
     agreement_citations = citations_by("agreement", ids)
+    agreement_disputes = disputed_by("agreement", ids)
     results = [
         {
             "slug": slug,
@@ -266,6 +290,7 @@ def floor_agreements():
             "summary": summary,
             "parties": parties.get(key, []),
             "commitments": commitments.get(key, []),
+            "disputed_fields": agreement_disputes.get(key, []),
             "citations": agreement_citations.get(key, []),
         }
         for key, slug, title, kind, status, signed_on, precision, place, summary in rows
@@ -287,6 +312,8 @@ def floor_organisations():
             "description",
             "founded_on",
             "founded_on_precision",
+            "members",
+            "members_qualifier",
         )[:PAGE_SIZE]
     )
     ids = [row[0] for row in rows]
@@ -327,6 +354,7 @@ def floor_organisations():
             {"person": ref(slug, name), "title": title, "started_on": started_on}
         )
     cited = citations_by("organisation", ids)
+    disputed = disputed_by("organisation", ids)
     results = [
         {
             "slug": slug,
@@ -338,12 +366,27 @@ def floor_organisations():
             "description": description,
             "founded_on": founded_on,
             "founded_on_precision": precision,
+            "members": members,
+            "members_qualifier": qualifier,
+            "disputed_fields": disputed.get(key, []),
             "other_names": names.get(key, []),
             "links": links_out.get(key, []) + links_in.get(key, []),
             "current_people": people.get(key, []),
             "citations": cited.get(key, []),
         }
-        for key, slug, name, acronym, kind, country, description, founded_on, precision in rows
+        for (
+            key,
+            slug,
+            name,
+            acronym,
+            kind,
+            country,
+            description,
+            founded_on,
+            precision,
+            members,
+            qualifier,
+        ) in rows
     ]
     return page_envelope(count, results, "/api/v1/organisations/")
 
@@ -415,6 +458,7 @@ def floor_commitments():
     url = detail_prefix("tracker:commitment-detail", "pk")
     ids = [row[0] for row in rows]
     cited = citations_by("commitment", ids)
+    disputed = disputed_by("commitment", ids)
     reports = {}
     report_rows = list(
         models.CommitmentReport.objects.filter(commitment_id__in=ids)
@@ -448,6 +492,7 @@ def floor_commitments():
             "status": row[11],
             "due_on": row[12],
             "met_on": row[13],
+            "disputed_fields": disputed.get(row[0], []),
             "citations": cited.get(row[0], []),
             "reports": reports.get(row[0], []),
         }
