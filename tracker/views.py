@@ -171,32 +171,45 @@ class FilteredListView(ReadAccessMixin, TemplateView):
 
     def render_csv(self, filterset, rows, valid):
         if not valid:
-            lines = [
-                f"{filterset.form.fields[name].label if name in filterset.form.fields else name}: "
-                f"{' '.join(str(message) for message in messages)}"
-                for name, messages in filterset.form.errors.items()
-            ]
-            return HttpResponse(
-                "\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8"
-            )
-
-        class Echo:
-            def write(self, value):
-                return value
-
-        writer = csv.writer(Echo())
-        stream = chain(
-            ["\ufeff"],  # lets spreadsheet programs read the file as UTF-8
-            (writer.writerow(spreadsheet_row(self.table.csv_header())),),
-            (
-                writer.writerow(spreadsheet_row(row))
-                for row in self.table.csv_rows(rows.iterator(chunk_size=500), self.request)
-            ),
+            return csv_refusal(filterset.form)
+        return csv_response(
+            self.csv_name,
+            self.table.csv_header(),
+            self.table.csv_rows(rows.iterator(chunk_size=500), self.request),
         )
-        response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
-        stamp = timezone.localdate().isoformat()
-        response["Content-Disposition"] = f'attachment; filename="{self.csv_name}-{stamp}.csv"'
-        return response
+
+
+def csv_refusal(form):
+    """A CSV request with bad filters: 400, one line per field naming what was wrong."""
+    lines = [
+        f"{form.fields[name].label if name in form.fields else name}: "
+        f"{' '.join(str(message) for message in messages)}"
+        for name, messages in form.errors.items()
+    ]
+    return HttpResponse(
+        "\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8"
+    )
+
+
+class Echo:
+    """A file that hands back what is written to it, for streaming csv.writer's lines."""
+
+    def write(self, value):
+        return value
+
+
+def csv_response(name, header, rows):
+    """`rows` streamed as a dated CSV download, every cell neutralised for spreadsheets."""
+    writer = csv.writer(Echo())
+    stream = chain(
+        ["\ufeff"],  # lets spreadsheet programs read the file as UTF-8
+        (writer.writerow(spreadsheet_row(header)),),
+        (writer.writerow(spreadsheet_row(row)) for row in rows),
+    )
+    response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
+    return response
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV
@@ -513,19 +526,7 @@ class DisagreementListView(ReadAccessMixin, TemplateView):
 
     def render_csv(self, form, rows, valid):
         if not valid:
-            lines = [
-                f"{form.fields[name].label}: {' '.join(str(m) for m in messages)}"
-                for name, messages in form.errors.items()
-            ]
-            return HttpResponse(
-                "\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8"
-            )
-
-        class Echo:
-            def write(self, value):
-                return value
-
-        writer = csv.writer(Echo())
+            return csv_refusal(form)
         header = [
             _("kind"),
             _("record"),
@@ -537,33 +538,23 @@ class DisagreementListView(ReadAccessMixin, TemplateView):
         ]
 
         def lines():
-            yield "\ufeff"  # lets spreadsheet programs read the file as UTF-8
-            yield writer.writerow(header)
             pairs = list(rows)
             for start in range(0, len(pairs), 500):
                 for dispute in disagreements(pairs[start : start + 500]):
                     record = dispute.record
-                    yield writer.writerow(
-                        spreadsheet_row(
-                            [
-                                str(dispute.kind_label),
-                                str(record),
-                                getattr(record, "slug", None) or record.pk,
-                                str(dispute.field_label),
-                                dispute.held_label,
-                                "; ".join(
-                                    f"{value.label} ({len(value.citations)})"
-                                    for value in dispute.values
-                                ),
-                                dispute.quote_count,
-                            ]
-                        )
-                    )
+                    yield [
+                        str(dispute.kind_label),
+                        str(record),
+                        getattr(record, "slug", None) or record.pk,
+                        str(dispute.field_label),
+                        dispute.held_label,
+                        "; ".join(
+                            f"{value.label} ({len(value.citations)})" for value in dispute.values
+                        ),
+                        dispute.quote_count,
+                    ]
 
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-        stamp = timezone.localdate().isoformat()
-        response["Content-Disposition"] = f'attachment; filename="disagreements-{stamp}.csv"'
-        return response
+        return csv_response("disagreements", header, lines())
 
 
 # Dashboard --------------------------------------------------------------------------------
