@@ -87,8 +87,19 @@ def test_names_fold_as_search_folds_them():
         "e\u0301te\u0301",
         "Ĳssel ﬁnance",
         "Wizarat Assiha",
+        "وِزَارَةُ الصـــحة",
+        "مصطفى",
     ]:
         assert fold_name(name) == fold(name)
+
+
+def test_an_arabic_name_is_found_in_a_text_that_writes_it_with_vowels_and_tatweel():
+    text = "صرّح مسؤول في وِزَارَةِ الصـــحة أمس."
+    folded, starts, ends = fold_with_offsets(text)
+    assert folded == fold(text)
+    at = folded.index(fold_name("وزارة الصحة"))
+    end = at + len(fold_name("وزارة الصحة"))
+    assert text[starts[at] : ends[end - 1]] == "وِزَارَةِ الصـــحة"
 
 
 def test_folding_keeps_each_character_s_place_in_the_original_text():

@@ -417,3 +417,59 @@ def test_a_null_character_in_the_admin_search_is_ignored_and_said(admin_client):
     assert response.status_code == HTTPStatus.OK
     assert list(response.context["cl"].result_list) == [wanted]
     assert any("null" in str(message).lower() for message in response.context["messages"])
+
+
+# Arabic ------------------------------------------------------------------------------------
+
+MINISTRY_IN_ARABIC = "وزارة الصناعة والتجارة"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "وزارة الصناعة",  # as recorded
+        "وِزَارَةُ الصِّنَاعَةِ",  # with its short vowels (tashkeel)
+        "وزارة الصـــناعة",  # stretched with tatweel
+        "وزاره الصناعه",  # taa marbuta typed as haa
+    ],
+)
+def test_an_arabic_name_is_found_whatever_its_vowel_marks_tatweel_or_letter_variants(
+    admin_client, query
+):
+    industry = factories.OrganisationFactory(
+        slug="ministere-industrie", name="Ministère de l'Industrie et du Commerce", acronym=""
+    )
+    industry.other_names.create(name=MINISTRY_IN_ARABIC, kind="translation", language="ar")
+    factories.OrganisationFactory(name="وزارة الصحة", acronym="")  # the Ministry of Health
+    assert list(Organisation.objects.search(query)) == [industry]
+    listed = admin_client.get(reverse("tracker:organisation-list"), {"q": query})
+    assert [row.slug for row in listed.context["object_list"]] == ["ministere-industrie"]
+    api = admin_client.get("/api/v1/organisations/", {"q": query}).json()
+    assert [row["slug"] for row in api["results"]] == ["ministere-industrie"]
+
+
+@pytest.mark.parametrize(
+    ("written", "typed"),
+    [("أحمد", "احمد"), ("إدريس", "ادريس"), ("آمنة", "امنه"), ("مصطفى", "مصطفي")],
+)
+def test_arabic_alef_yaa_and_taa_marbuta_variants_find_the_same_person(written, typed):
+    person = factories.PersonFactory(name=written)
+    assert list(Person.objects.search(typed)) == [person]
+    assert fold(written) == fold(typed)
+
+
+def test_arabic_search_columns_written_before_these_folds_are_folded_again_by_migrate():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("tracker.migrations.0014_fold_arabic_search_text")
+    industry = factories.OrganisationFactory(name="Ministère de l'Industrie", acronym="")
+    industry.other_names.create(name="وزارة الصـناعة", kind="translation", language="ar")
+    # What the search column held when tatweel and taa marbuta were not folded.
+    Organisation.objects.filter(pk=industry.pk).update(
+        search_text="ministere de l'industrie | وزارة الصـناعة"
+    )
+    assert not Organisation.objects.search("وزاره الصناعه").exists()
+    migration.refold_arabic(apps, None)
+    assert list(Organisation.objects.search("وزاره الصناعه")) == [industry]

@@ -34,7 +34,7 @@ from django.db.models import Q
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from . import data_version
-from .text import _LIGATURES, _TYPOGRAPHIC, fold
+from .text import _FOLDS, _TYPOGRAPHIC, fold
 
 # Shorter folded names (a one-letter acronym) would be found in every other sentence.
 MIN_NAME_LENGTH = 2
@@ -77,7 +77,7 @@ _CHAR_FOLDS = {}
 def _fold_char(char):
     piece = _CHAR_FOLDS.get(char)
     if piece is None:
-        translated = char.translate(_TYPOGRAPHIC).translate(_LIGATURES)
+        translated = char.translate(_TYPOGRAPHIC).translate(_FOLDS)
         decomposed = unicodedata.normalize("NFKD", translated)
         piece = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
         if len(_CHAR_FOLDS) < 100_000:

@@ -26,6 +26,20 @@ _TYPOGRAPHIC = str.maketrans(
     }
 )
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE"})
+# Arabic letters written more than one way for one word. Short vowels (tashkeel) and the
+# hamza carried by alef, waw or yaa are combining marks that decomposition already strips;
+# these are whole letters or the tatweel that stretches a word.
+_ARABIC = str.maketrans(
+    {
+        "\u0640": "",  # tatweel
+        "\u0671": "\u0627",  # alef wasla: alef
+        "\u0649": "\u064a",  # alef maksura: yaa
+        "\u06cc": "\u064a",  # Farsi yeh: yaa
+        "\u0629": "\u0647",  # taa marbuta: haa
+        "\u06a9": "\u0643",  # keheh: kaf
+    }
+)
+_FOLDS = {**_LIGATURES, **_ARABIC}
 
 
 def normalise_quote(text):
@@ -37,8 +51,9 @@ def normalise_quote(text):
 
 
 def fold(text):
-    """Text as compared for search: case, accents, ligatures, quotes and whitespace folded."""
-    text = normalise_quote(text).translate(_LIGATURES)
+    """Text as compared for search: case, accents, ligatures, quotes and whitespace folded,
+    and Arabic's vowel marks, tatweel and alef, yaa and taa marbuta variants."""
+    text = normalise_quote(text).translate(_FOLDS)
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
     return stripped.casefold()
