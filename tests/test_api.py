@@ -467,6 +467,8 @@ def test_nested_citations_carry_their_note_and_the_link_to_the_highlighted_quote
         "quote": citation.quote,
         "note": "Says who signed.",
         "url": f"http://testserver{citation.get_absolute_url()}",
+        "field": None,
+        "value": None,
     }
     assert expected in shown and expected in listed
     assert citation.get_absolute_url().endswith(f"#citation-{citation.pk}")
@@ -1008,7 +1010,9 @@ def test_the_limit_holds_under_parallel_requests_to_a_real_server(live_server, s
 
     limit_rates(settings, user="20/hour")
     settings.TRACKER_API_CACHE_SECONDS = 0
-    token = Token.objects.create(user=get_user_model().objects.create_user("busy-partner"))
+    partner = get_user_model().objects.create_user("busy-partner")
+    roles.assign(partner, roles.PARTNERS)
+    token = Token.objects.create(user=partner)
 
     def read(_):
         request = urllib.request.Request(

@@ -5,23 +5,35 @@ cannot take (a null character, a date out of range) with a message, never an err
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.utils import NestedObjects, flatten_fieldsets
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connections, models
-from django.db.models import Q
+from django.core.paginator import Paginator
+from django.db import connections, models, router
+from django.db.models import Q, prefetch_related_objects
 from django.forms.models import BaseInlineFormSet
-from django.shortcuts import redirect
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .concurrency import VERSION_FIELD, RecordVersionForm, record_parts
 from .dates import EARLIEST_DATE, LATEST_DATE, date_range_message, format_partial_date
 from .forms import AddSourceForm
+from .history import (
+    KINDS,
+    CannotRestore,
+    deleted_rows,
+    describe_values,
+    record_history,
+    restore,
+    revert_reason,
+)
 from .models import (
     CITATION_TARGETS,
     Agreement,
@@ -210,6 +222,181 @@ class TrackerAdmin(CheckedListMixin, CheckedAutocompleteMixin, SimpleHistoryAdmi
 
     def get_search_results(self, request, queryset, search_term):
         return queryset.search(search_term), False
+
+    # History: the whole story of a record, reverts and restores said as such --------------
+
+    object_history_template = "admin/tracker/record_history.html"
+    history_list_per_page = 50
+
+    def save_model(self, request, obj, form, change):
+        """A revert says which version it went back to; a save that changed nothing of the
+        record itself (only rows edited with it, say) writes no empty history row."""
+        reverted_to = getattr(request, "tracker_reverted_to", None)
+        if reverted_to is not None:
+            obj._change_reason = revert_reason(reverted_to)
+        elif change and not [name for name in form.changed_data if name != VERSION_FIELD]:
+            obj.skip_history_when_saving = True
+        try:
+            super().save_model(request, obj, form, change)
+        finally:
+            if hasattr(obj, "skip_history_when_saving"):
+                del obj.skip_history_when_saving
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            request.tracker_reverted_to = get_object_or_404(
+                self.model.history.model, id=object_id, history_id=version_id
+            )
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Every change to the record and to what belongs to it (tracker/history.py), newest
+        first, with who, when and what; a fixed number of queries per page."""
+        try:
+            pk = self.model._meta.pk.to_python(object_id)
+        except ValidationError:
+            raise Http404 from None
+        obj = self.get_queryset(request).filter(pk=pk).first()
+        changes = record_history(self.model, pk)
+        if obj is None:
+            if not changes:
+                raise Http404
+            obj = next((c.row.instance for c in changes if c.own), None)
+            if obj is None:
+                raise Http404
+        if not self.has_view_history_or_change_history_permission(request, obj):
+            raise PermissionDenied
+        page = Paginator(changes, self.history_list_per_page).get_page(request.GET.get("p"))
+        describe_values(page.object_list)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("History of %(record)s") % {"record": obj},
+            "subtitle": None,
+            "object": obj,
+            "opts": self.model._meta,
+            "app_label": self.model._meta.app_label,
+            "module_name": capfirst(self.model._meta.verbose_name_plural),
+            "page_obj": page,
+            "page_range": page.paginator.get_elided_page_range(page.number),
+            "revert_disabled": self.revert_disabled(request, obj),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.object_history_template, context)
+
+    # Deleted records -----------------------------------------------------------------------
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path(
+                "deleted/",
+                self.admin_site.admin_view(self.deleted_view),
+                name=f"{name}_deleted",
+            ),
+            path(
+                "deleted/<int:history_id>/restore/",
+                self.admin_site.admin_view(self.restore_view),
+                name=f"{name}_restore",
+            ),
+            *super().get_urls(),
+        ]
+
+    def deleted_view(self, request):
+        """The records of this kind deleted and not brought back, newest first."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        page = Paginator(deleted_rows(self.model), self.list_per_page).get_page(
+            request.GET.get("p")
+        )
+        kinds = [
+            (
+                capfirst(kind._meta.verbose_name_plural),
+                reverse(f"admin:tracker_{kind._meta.model_name}_deleted"),
+                kind is self.model,
+            )
+            for kind in KINDS
+            if request.user.has_perm(f"tracker.view_{kind._meta.model_name}")
+            or request.user.has_perm(f"tracker.change_{kind._meta.model_name}")
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Deleted %(kind)s") % {"kind": self.opts.verbose_name_plural},
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "page_obj": page,
+            "rows": [(row, row.instance) for row in page.object_list],
+            "kinds": kinds,
+            "can_restore": self.has_add_permission(request),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/tracker/deleted_records.html", context)
+
+    def restore_view(self, request, history_id):
+        """Bring one deleted record back (POST), under its own id, or say why it cannot."""
+        if request.method != "POST":
+            return redirect(f"admin:tracker_{self.opts.model_name}_deleted")
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        row = get_object_or_404(self.model.history.model, history_id=history_id, history_type="-")
+        try:
+            record = restore(self.model, row, request.user)
+        except CannotRestore as refusal:
+            messages.error(
+                request,
+                _("“%(record)s” cannot be restored: %(reason)s")
+                % {"record": row.instance, "reason": refusal},
+            )
+            return redirect(f"admin:tracker_{self.opts.model_name}_deleted")
+        self.log_addition(request, record, [{"added": {}}])
+        messages.success(
+            request,
+            _("“%(record)s” was restored, with its history.") % {"record": record},
+        )
+        return redirect(f"admin:tracker_{self.opts.model_name}_change", record.pk)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            protected = protected_records(objs, self.admin_site)
+        return deleted, counts, perms_needed, protected
+
+
+def protected_records(objs, admin_site):
+    """The records that keep `objs` from being deleted, each linked, and a party with its
+    agreement: a role alone ("Signatory") does not say which agreement holds the record."""
+    collector = NestedObjects(using=router.db_for_write(objs[0]._meta.model), origin=objs)
+    collector.collect(objs)
+    blocking = list(collector.protected)
+    prefetch_related_objects([r for r in blocking if isinstance(r, AgreementParty)], "agreement")
+    return [describe_record(record, admin_site) for record in blocking]
+
+
+def describe_record(record, admin_site):
+    opts = record._meta
+    kind = capfirst(opts.verbose_name)
+    if admin_site.is_registered(type(record)):
+        name = format_html(
+            '<a href="{}">{}</a>',
+            reverse(
+                f"{admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[record.pk]
+            ),
+            record,
+        )
+    else:
+        name = record
+    if isinstance(record, AgreementParty):
+        agreement = record.agreement
+        name = format_html(
+            _("{party}, in the agreement {agreement}"),
+            party=name,
+            agreement=format_html(
+                '<a href="{}">{}</a>',
+                reverse(f"{admin_site.name}:tracker_agreement_change", args=[agreement.pk]),
+                agreement,
+            ),
+        )
+    return format_html("{}: {}", kind, name)
 
 
 def search_notices(query):
