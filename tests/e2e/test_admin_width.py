@@ -72,3 +72,38 @@ def test_every_change_page_fits_a_1366_pixel_screen(live_server, article_data, c
             too_wide[model._meta.model_name] = width
     context.close()
     assert too_wide == {}
+
+
+def choose(page, box_id, record):
+    """Pick a record in a Select2 box the way the box's own choice does: a selected option and
+    a change event."""
+    page.evaluate(
+        """([box, text, value]) => django.jQuery('#' + box)
+            .append(new Option(text, value, true, true)).trigger('change')""",
+        [box_id, str(record), str(record.pk)],
+    )
+
+
+def test_a_new_commitments_party_box_is_wide_and_empties_when_the_agreement_changes(
+    live_server, article_data, chromium_browser
+):
+    first, second = (
+        AgreementParty.objects.values("agreement").distinct().order_by("agreement")[:2]
+    )
+    party = AgreementParty.objects.filter(agreement=first["agreement"]).first()
+    context, page = log_in(chromium_browser, live_server)
+    page.goto(f"{live_server.url}{reverse('admin:tracker_commitment_add')}")
+    party_box = page.locator("#id_party + .select2-container")
+    agreement_box = page.locator("#id_agreement + .select2-container")
+    # Before any agreement is chosen the party box is as wide as the agreement's, not a sliver.
+    party_width = party_box.bounding_box()["width"]
+    agreement_width = agreement_box.bounding_box()["width"]
+    choose(page, "id_agreement", party.agreement)
+    choose(page, "id_party", party)
+    chosen = page.input_value("#id_party")
+    choose(page, "id_agreement", type(party.agreement).objects.get(pk=second["agreement"]))
+    after_change = page.input_value("#id_party")
+    context.close()
+    assert party_width >= agreement_width > 100
+    assert chosen == str(party.pk)
+    assert after_change == ""

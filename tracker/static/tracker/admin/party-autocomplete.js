@@ -1,7 +1,8 @@
 'use strict';
 // A commitment's party box asks the server only for the parties of the commitment's
 // agreement: the agreement chosen in the box named by data-agreement-input, or the
-// agreement of the page (data-agreement). Django's own autocomplete sends neither.
+// agreement of the page (data-agreement). Django's own autocomplete sends neither. A party
+// chosen for one agreement is no party of another: changing the agreement empties the box.
 {
     const $ = django.jQuery;
 
@@ -28,6 +29,10 @@
                     })
                 }
             });
+            const input = element.dataset.agreementInput;
+            if (input) {
+                $('#' + input).on('change', () => $(element).val(null).trigger('change'));
+            }
         });
     }
 
