@@ -87,9 +87,7 @@ def choose(page, box_id, record):
 def test_a_new_commitments_party_box_is_wide_and_empties_when_the_agreement_changes(
     live_server, article_data, chromium_browser
 ):
-    first, second = (
-        AgreementParty.objects.values("agreement").distinct().order_by("agreement")[:2]
-    )
+    first, second = AgreementParty.objects.values("agreement").distinct().order_by("agreement")[:2]
     party = AgreementParty.objects.filter(agreement=first["agreement"]).first()
     context, page = log_in(chromium_browser, live_server)
     page.goto(f"{live_server.url}{reverse('admin:tracker_commitment_add')}")
