@@ -518,10 +518,12 @@ class DisagreementListView(ReadAccessMixin, TemplateView):
         if request.GET.get("format") == "csv":
             return self.render_csv(form, rows, valid)
         context = self.get_context_data(
-            filters=SimpleNamespace(form=form), filter_valid=valid, **kwargs
+            filterset=SimpleNamespace(form=form), filter_valid=valid, **kwargs
         )
         context.update(self.paginate(request, rows))
-        context["disagreements"] = disagreements(list(context["object_list"]))
+        context["object_list"] = context["disagreements"] = disagreements(
+            list(context["object_list"])
+        )
         return self.render_to_response(context)
 
     def render_csv(self, form, rows, valid):
