@@ -20,6 +20,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
+from tracker import roles
 from tracker.backup import NOT_BACKED_UP, backed_up_models
 from tracker.devtools import factories
 from tracker.models import (
@@ -496,3 +497,32 @@ def test_restore_brings_field_claims_members_and_disputes_back(
     cluster = Organisation.objects.get(slug="mmi-cluster")
     assert (cluster.members, cluster.members_qualifier) == (40, "more_than")
     assert [a.slug for a in Agreement.objects.disputed()] == [factories.ACCORD]
+
+
+def test_a_backup_from_before_the_roles_restores_its_accounts_with_the_roles_migrate_gives(
+    tracker_in_use, tmp_path, empty_the_database
+):
+    """Staff read the web UI before the roles, and token holders the API: after the restore of
+    such a backup they still do, as readers and partners, as `migrate` placed them."""
+    User.objects.create_user("apiclient", password="another passphrase 42")
+    output = io.StringIO()
+    call_command("backup", stdout=output, stderr=io.StringIO())
+    entries = json.loads(output.getvalue())
+    before_roles = []
+    for entry in entries:
+        if entry["model"] == "auth.group" and entry["fields"]["name"] in roles.ROLES:
+            continue
+        if entry["model"] == "auth.user":
+            entry["fields"]["groups"] = [
+                key for key in entry["fields"]["groups"] if key[0] not in roles.ROLES
+            ]
+        before_roles.append(entry)
+    backup = tmp_path / "before-roles.json"
+    backup.write_text(json.dumps(before_roles), encoding="utf-8")
+
+    empty_the_database()
+    call_command("restore", str(backup), stdout=io.StringIO())
+
+    editor, apiclient = User.objects.get(username="editor"), User.objects.get(username="apiclient")
+    assert editor.has_perm(roles.READ_UI) and editor.has_perm("tracker.change_organisation")
+    assert apiclient.has_perm(roles.READ_API) and not apiclient.has_perm(roles.READ_UI)

@@ -221,6 +221,13 @@ def restore_backup(path, entries):
         version_change = changed_on_commit()
         # `migrate` made the roles' groups; the backup's own (same names) take their place.
         Group.objects.filter(name__in=roles.ROLES).delete()
+        held_roles = any(
+            isinstance(entry, dict)
+            and entry.get("model") == "auth.group"
+            and isinstance(entry.get("fields"), dict)
+            and entry["fields"].get("name") in roles.ROLES
+            for entry in entries
+        )
         for number, entry in enumerate(entries, start=1):
             where = describe(path, number, entry)
             if isinstance(entry, dict) and entry.get("model") in DERIVED:
@@ -252,8 +259,11 @@ def restore_backup(path, entries):
         mentions.refresh_all()
         # Records were saved raw: each commitment follows its latest restored report.
         follow_reports_in_bulk(Commitment.objects.all())
-        # A backup from before the roles holds none of their groups: `migrate` would make them.
+        # A backup from before the roles holds none of their groups: `migrate` would make them,
+        # and place the accounts of that time in them.
         roles.sync_roles()
+        if not held_roles:
+            roles.place_accounts_made_before_roles()
     return len(entries), version_change
 
 

@@ -101,6 +101,17 @@ def sync_after_migrate(sender, apps=None, using="default", **kwargs):
     sync_roles()
 
 
+def place_accounts_made_before_roles():
+    """Accounts made before the roles keep what they could read, as migration 0010 placed
+    them: staff (who read the web UI) become readers, other active accounts (API tokens)
+    partners. For the accounts of a backup made before the roles."""
+    from django.contrib.auth.models import User
+
+    readers, partners = Group.objects.get(name=READERS), Group.objects.get(name=PARTNERS)
+    for user in User.objects.filter(is_active=True, is_superuser=False):
+        user.groups.add(readers if user.is_staff else partners)
+
+
 def assign(user, role):
     """Give `user` the role: its group, and staff status where the role works in the admin."""
     user.groups.add(Group.objects.get(name=role))
