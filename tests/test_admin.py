@@ -883,3 +883,29 @@ def test_an_organisations_country_is_chosen_from_a_list_of_countries_by_name(adm
         response.content.decode()
     )
     assert not Organisation.objects.filter(slug="nowhere-co").exists()
+
+
+def test_every_tracker_model_and_field_name_the_admin_shows_is_in_the_french_catalogue():
+    """Names of records and their fields head the admin's pages, columns and filters."""
+    from django.apps import apps
+    from django.utils import translation
+    from django.utils.translation.trans_real import translation as catalogue_of
+
+    french = catalogue_of("fr")._catalog
+    untranslated = set()
+    with translation.override("en"):
+        for model in apps.get_app_config("tracker").get_models():
+            if model.__name__.startswith("Historical"):
+                continue
+            names = [model._meta.verbose_name, model._meta.verbose_name_plural]
+            names += [
+                field.verbose_name
+                for field in model._meta.get_fields()
+                if hasattr(field, "verbose_name") and not field.auto_created
+            ]
+            untranslated |= {
+                f"{model.__name__}: {name}"
+                for name in map(str, names)
+                if name not in french and name.lower() != name.upper()
+            }
+    assert sorted(untranslated) == []
