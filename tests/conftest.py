@@ -15,6 +15,14 @@ collect_ignore_glob = (
     else ["replica/*"]
 )
 
+
+@pytest.fixture(autouse=True)
+def one_database(settings):
+    """With a read replica configured, tests read the one test database (tests/replica/ turn
+    the replica on): the replica never sees a test's open transaction."""
+    settings.TRACKER_USE_REPLICA = False
+
+
 # Every model with history, admin pages and search, as the data version names them.
 TRACKED = [apps.get_model("tracker", name) for name in TRACKED_MODELS]
 

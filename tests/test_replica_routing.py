@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.core import signing
-from django.db import connection
+from django.db import OperationalError, connection
 
 from tracker import routers
 from tracker.models import Organisation
@@ -26,6 +26,8 @@ PIN_MIDDLEWARE = "tracker.routers.ReplicaPinMiddleware"
 def with_replica(monkeypatch, settings):
     """A replica declared present, and the pin middleware where settings put it."""
     monkeypatch.setattr(routers, "replica_alias", lambda: routers.REPLICA_DB_ALIAS)
+    # Choices are read, never followed: no query goes to a replica here.
+    settings.DATABASE_ROUTERS = []
     if PIN_MIDDLEWARE not in settings.MIDDLEWARE:
         middleware = list(settings.MIDDLEWARE)
         middleware.insert(
@@ -183,3 +185,23 @@ def test_a_request_that_saves_only_a_session_is_not_pinned(with_replica, rf):
 
     response = routers.ReplicaPinMiddleware(view)(rf.get("/organisations/"))
     assert routers.PIN_COOKIE not in response.cookies
+
+
+def test_healthz_says_nothing_of_a_replica_when_there_is_none(client, db):
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_reports_an_unreachable_replica_without_failing_the_probe(client, db, monkeypatch):
+    # Taking every app server out of the load balancer would not bring the replica back; the
+    # admin and the desk still work on the primary.
+    class Unreachable:
+        settings_dict = {}
+
+        def cursor(self):
+            raise OperationalError("connection refused")
+
+    monkeypatch.setattr(routers, "replica_alias", lambda: routers.REPLICA_DB_ALIAS)
+    monkeypatch.setattr(routers, "connections", {routers.REPLICA_DB_ALIAS: Unreachable()})
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "degraded", "database": "ok", "replica": "unreachable"}

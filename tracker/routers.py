@@ -18,8 +18,10 @@ own records (users, sessions, permissions, the database cache holding the API's 
 data version): a session made at login, or a data version changed by a write, is read where
 it was written. Reads outside a request (management commands, the shell) use the primary.
 
-A replica that is the primary itself (a test database mirroring `default`) is not used: a
-second connection to it would not see the test's open transaction.
+In tests the `replica` alias mirrors `default` (Django points it at the replica's copy of
+the test database, which a test's open transaction never reaches): tests/conftest.py turns
+`TRACKER_USE_REPLICA` off for every test but those of tests/replica/, which use the real
+replica. A replica naming the primary's own database is not used either.
 
 The API's page cache (`tracker/api/cache.py`) reads the data version from the primary's side;
 a page about to be built from the replica is built from the primary instead when the replica
@@ -77,7 +79,9 @@ def pin_seconds():
 
 def replica_alias():
     """The replica's alias, or None when there is none distinct from the primary."""
-    if REPLICA_DB_ALIAS not in settings.DATABASES:
+    if REPLICA_DB_ALIAS not in settings.DATABASES or not getattr(
+        settings, "TRACKER_USE_REPLICA", True
+    ):
         return None
     replica = connections[REPLICA_DB_ALIAS].settings_dict
     primary = connections[DEFAULT_DB_ALIAS].settings_dict

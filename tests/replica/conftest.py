@@ -4,15 +4,14 @@ Collected only when DATABASE_REPLICA_URL is set, or when TRACKER_REPLICA_REQUIRE
 where a missing replica fails the tests instead of leaving them out (tests/conftest.py).
 
 The test runner makes the test database on the primary; the replica receives it, as every
-other write, through replication. Settings make the `replica` alias mirror `default` in tests;
-`live_replica` points it at the real replica's copy of the test database for one test, which
-writes through committed transactions (the replica never sees an open one).
+other write, through replication, and the `replica` alias (a test mirror of `default`) reads
+the replica's copy of it. Other tests never read the replica (tests/conftest.py); these do,
+and write through committed transactions, the only ones a replica ever sees.
 """
 
 import os
 import time
 
-import dj_database_url
 import pytest
 from django.db import OperationalError, connections
 
@@ -62,21 +61,15 @@ def wait_for_replica():
 
 
 @pytest.fixture
-def live_replica(transactional_db):
-    url = replica_url()
+def live_replica(transactional_db, settings):
+    replica_url()
     replica = connections["replica"]
     primary = connections["default"]
     if primary.vendor != "postgresql":
         pytest.fail("The read replica tests need PostgreSQL (DATABASE_URL=postgres://...).")
-    real = dj_database_url.parse(url)
-    mirrored = replica.settings_dict
-    replica.close()
-    replica.settings_dict = {
-        **primary.settings_dict,
-        **{key: real[key] for key in ("HOST", "PORT", "USER", "PASSWORD")},
-        # The replica's copy of the test database the runner made on the primary.
-        "NAME": primary.settings_dict["NAME"],
-    }
+    # Django's test mirror: the replica's server, the test database's name.
+    assert replica.settings_dict["NAME"] == primary.settings_dict["NAME"]
+    settings.TRACKER_USE_REPLICA = True
     try:
         wait_for_replica()
         yield replica
@@ -86,4 +79,3 @@ def live_replica(transactional_db):
         except OperationalError:
             pass
         replica.close()
-        replica.settings_dict = mirrored

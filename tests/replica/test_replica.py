@@ -1,5 +1,7 @@
 """Where each query goes with a real streaming replica, and what a user sees while it lags."""
 
+import time
+
 import pytest
 from django.db import connections
 from django.test import Client
@@ -118,3 +120,20 @@ def test_an_editor_sees_their_own_change_at_once_while_the_replica_lags(
         other = reader.get(detail)
     assert "Agence après" in other.content.decode()
     assert queries.on("replica") and not queries.on("default")
+
+
+def test_healthz_reports_the_replica_and_its_lag(live_replica, client):
+    factories.OrganisationFactory()
+    wait_for_replica()
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok" and health["replica"] == "ok"
+    assert health["replica_lag_seconds"] == 0
+
+    replica_query("SELECT pg_wal_replay_pause()")
+    factories.OrganisationFactory()
+    deadline = time.monotonic() + 10
+    while not replica_query("SELECT pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn()")[0]:
+        assert time.monotonic() < deadline, "the replica never received the write"
+        time.sleep(0.05)
+    health = client.get("/healthz").json()
+    assert health["replica"] == "ok" and health["replica_lag_seconds"] > 0
