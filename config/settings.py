@@ -152,11 +152,21 @@ if TRACKER_REPLICA_PIN_SECONDS < 0:
     )
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
 if DATABASE_REPLICA_URL:
-    DATABASES["replica"] = dj_database_url.parse(
-        DATABASE_REPLICA_URL,
-        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
+    try:
+        DATABASES["replica"] = dj_database_url.parse(
+            DATABASE_REPLICA_URL,
+            conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        )
+    except ValueError:
+        DATABASES["replica"] = {}
+    # The router asks the replica how far it has replayed: PostgreSQL's streaming replication.
+    if DATABASES["replica"].get("ENGINE") != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL must name a PostgreSQL streaming replica of the primary "
+            "(postgres://user:password@host:port/name), not "
+            f"{DATABASE_REPLICA_URL.split('@')[-1]!r}."
+        )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["tracker.routers.ReplicaRouter"]
     # Before the session and authentication: every read of the request runs under its route.

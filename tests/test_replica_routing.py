@@ -5,6 +5,7 @@ middleware's choices are read where a query would be sent. tests/replica/ proves
 against a real streaming replica.
 """
 
+import json
 import time
 
 import pytest
@@ -18,6 +19,7 @@ from tracker.models import Organisation
 from tracker.roles import EDITORS, assign
 
 from .test_admin import form_data
+from .test_settings import start_django
 
 PIN_MIDDLEWARE = "tracker.routers.ReplicaPinMiddleware"
 
@@ -205,3 +207,35 @@ def test_healthz_reports_an_unreachable_replica_without_failing_the_probe(client
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "degraded", "database": "ok", "replica": "unreachable"}
+
+
+def test_database_replica_url_adds_a_mirrored_replica_its_router_and_the_pin():
+    read = (
+        "from django.conf import settings as s; import json; print(json.dumps(["
+        "sorted(s.DATABASES), s.DATABASES.get('replica', {}).get('TEST', {}).get('MIRROR'), "
+        "getattr(s, 'DATABASE_ROUTERS', []), 'tracker.routers.ReplicaPinMiddleware' in "
+        "s.MIDDLEWARE, s.TRACKER_REPLICA_PIN_SECONDS]))"
+    )
+    key = {"DJANGO_SECRET_KEY": "k" * 50, "DATABASE_URL": "postgres://u:p@primary:5432/t"}
+    unset = start_django(read, **key)
+    assert json.loads(unset.stdout) == [["default"], None, [], False, 5]
+    replica = start_django(read, DATABASE_REPLICA_URL="postgres://u:p@replica:5432/t", **key)
+    assert json.loads(replica.stdout) == [
+        ["default", "replica"],
+        "default",
+        ["tracker.routers.ReplicaRouter"],
+        True,
+        5,
+    ]
+
+
+def test_a_replica_url_that_is_not_postgresql_or_a_negative_pin_is_named():
+    key = {"DJANGO_SECRET_KEY": "k" * 50}
+    for name, value, message in (
+        ("DATABASE_REPLICA_URL", "sqlite:///replica.sqlite3", "must name a PostgreSQL"),
+        ("DATABASE_REPLICA_URL", "replica.example.internal", "must name a PostgreSQL"),
+        ("TRACKER_REPLICA_PIN_SECONDS", "-1", "TRACKER_REPLICA_PIN_SECONDS must be"),
+    ):
+        result = start_django(**{name: value}, **key)
+        assert result.returncode != 0, value
+        assert message in result.stderr, (value, result.stderr[-500:])
