@@ -62,7 +62,7 @@ test-postgres: setup
 .PHONY: test-replica
 test-replica: setup
 	scripts/with-postgres --replica env TRACKER_REPLICA_REQUIRED=1 \
-		$(MAKE) test-postgres PYTEST_ARGS="tests/replica $(PYTEST_ARGS)"
+		DJANGO_SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" $(BIN)/python -m pytest tests/replica $(PYTEST_ARGS)
 
 # Production on one machine: gunicorn (workers from the CPU count), debug off, static files
 # collected with hashed, compressed names and served by WhiteNoise, logs on stdout. Settings
