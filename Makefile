@@ -57,6 +57,13 @@ test-postgres: setup
 	esac
 	DJANGO_SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The read replica's tests (tests/replica/): a throwaway primary and a streaming replica of
+# it, made and removed on the spot; TRACKER_REPLICA_REQUIRED=1 fails them if no replica came.
+.PHONY: test-replica
+test-replica: setup
+	scripts/with-postgres --replica env TRACKER_REPLICA_REQUIRED=1 \
+		DJANGO_SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" $(BIN)/python -m pytest tests/replica $(PYTEST_ARGS)
+
 # Production on one machine: gunicorn (workers from the CPU count), debug off, static files
 # collected with hashed, compressed names and served by WhiteNoise, logs on stdout. Settings
 # come from the environment (see README, "Deployment"); DJANGO_SECRET_KEY from the

@@ -137,6 +137,45 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+
+# --- Read replica (tracker/routers.py) -------------------------------------------------------
+# DATABASE_REPLICA_URL (same form as DATABASE_URL) names a streaming replica of the primary:
+# the UI's and the API's reads go there; writes, migrations, the admin, the reading desk,
+# login, and a browser that wrote in the last TRACKER_REPLICA_PIN_SECONDS stay on the primary.
+# Unset: one database, as before. Tests see one database (the replica mirrors `default`)
+# unless a test points it at the real replica (tests/replica/).
+TRACKER_REPLICA_PIN_SECONDS = env_int("TRACKER_REPLICA_PIN_SECONDS", 5)
+if TRACKER_REPLICA_PIN_SECONDS < 0:
+    raise ImproperlyConfigured(
+        "TRACKER_REPLICA_PIN_SECONDS must be 0 (no pin) or a number of seconds, not "
+        f"{TRACKER_REPLICA_PIN_SECONDS}."
+    )
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+if DATABASE_REPLICA_URL:
+    try:
+        DATABASES["replica"] = dj_database_url.parse(
+            DATABASE_REPLICA_URL,
+            conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        )
+    except ValueError:
+        DATABASES["replica"] = {}
+    # The router asks the replica how far it has replayed: PostgreSQL's streaming replication.
+    if DATABASES["replica"].get("ENGINE") != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL must name a PostgreSQL streaming replica of the primary "
+            "(postgres://user:password@host:port/name), not "
+            f"{DATABASE_REPLICA_URL.split('@')[-1]!r}."
+        )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["tracker.routers.ReplicaRouter"]
+    # Before the session and authentication: every read of the request runs under its route.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "tracker.routers.ReplicaPinMiddleware",
+    )
+# --- end read replica ------------------------------------------------------------------------
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -12,10 +12,11 @@ class TrackerConfig(AppConfig):
     verbose_name = _("Stakeholder tracker")
 
     def ready(self):
-        from . import data_version, mentions, roles, signals  # noqa: F401
+        from . import data_version, mentions, roles, routers, signals  # noqa: F401
 
         data_version.connect()
         mentions.connect()
+        routers.connect()
         post_migrate.connect(
             data_version.create_cache_tables,
             sender=self,

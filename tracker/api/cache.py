@@ -18,6 +18,10 @@ stored. Nothing in a page depends on who asks: authentication, permissions and t
 run on every request before the cache is read (see `views.ReadOnlyViewSet`), and errors are
 never stored.
 
+With a read replica (`tracker/routers.py`), a page is built from the replica only when the
+replica has replayed everything the primary held when the version was read; otherwise from
+the primary, so a lagging replica cannot store an old page under a new version.
+
 The cache stands aside inside a transaction that has written tracker data not yet committed:
 such a request must see its own writes, and must not store what might be rolled back.
 
@@ -34,7 +38,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils import translation
 
-from .. import data_version
+from .. import data_version, routers
 
 PAGE_KEY_PREFIX = "tracker:api-page:"
 CONTENT_TYPE = "application/json"
@@ -124,6 +128,10 @@ class CachedPage:
                 self.body = entry[1]
                 # Kept here until the shared entry expires, not a term longer.
                 local_pages.put(self.key, self.version, self.body, entry[2])
+        if self.body is None and routers.replica_behind():
+            # Built from a replica that has not replayed the writes behind this version, the
+            # page would be stored as current while older: build it from the primary.
+            routers.read_from_primary()
 
     @classmethod
     def for_request(cls, request):
