@@ -201,3 +201,30 @@ def test_an_arabic_other_name_saves_and_is_found_by_search(admin_client):
     organisation.save()  # the search text follows its other names
     response = get(admin_client, "/organisations/", "ar", q="وزارة الصناعة")
     assert organisation.get_absolute_url() in response.content.decode()
+
+
+def test_the_admin_history_arrow_points_the_way_arabic_reads(admin_client):
+    organisation = factories.OrganisationFactory(name="Old name")
+    organisation.name = "New name"
+    organisation.save()
+    url = reverse("admin:tracker_organisation_history", args=[organisation.pk])
+    # Each value is isolated, so the arrow takes the page's direction and points from the old
+    # value to the new one: leftwards when Arabic reads right to left.
+    arabic = get(admin_client, url, "ar").content.decode()
+    assert "<bdi>Old name</bdi> ← <bdi>New name</bdi>" in arabic
+    english = get(admin_client, url, "en").content.decode()
+    assert "<bdi>Old name</bdi> → <bdi>New name</bdi>" in english
+
+
+STYLESHEETS = sorted((Path(settings.BASE_DIR) / "tracker" / "static" / "tracker").glob("**/*.css"))
+PHYSICAL_SIDE = re.compile(
+    r"(?<![\w-])(?:margin|padding|border)-(?:left|right)\b|(?<![\w-])(?:left|right)\s*:"
+    r"|text-align\s*:\s*(?:left|right)\b|float\s*:\s*(?:left|right)\b"
+)
+
+
+@pytest.mark.parametrize("path", STYLESHEETS, ids=lambda path: path.name)
+def test_the_stylesheets_mirror_right_to_left_with_logical_properties(path):
+    """One stylesheet serves both directions: no side is named as left or right."""
+    css = re.sub(r"/\*.*?\*/", "", path.read_text(encoding="utf-8"), flags=re.S)
+    assert PHYSICAL_SIDE.findall(css) == []
