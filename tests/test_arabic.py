@@ -228,3 +228,22 @@ def test_the_stylesheets_mirror_right_to_left_with_logical_properties(path):
     """One stylesheet serves both directions: no side is named as left or right."""
     css = re.sub(r"/\*.*?\*/", "", path.read_text(encoding="utf-8"), flags=re.S)
     assert PHYSICAL_SIDE.findall(css) == []
+
+
+def test_map_labels_keep_their_own_scripts_direction_in_arabic(admin_client):
+    french = factories.OrganisationFactory(name="Moroccan Medical & Biomedical Industrial Cluster")
+    arabic = factories.OrganisationFactory(name="وزارة الصناعة والتجارة")
+    agreement = factories.AgreementFactory()
+    for organisation in (french, arabic):
+        factories.AgreementPartyFactory(agreement=agreement, organisation=organisation)
+    html = get(admin_client, "/map/", "ar").content.decode()
+    labels = dict(
+        (text, direction)
+        for direction, text in re.findall(
+            r'<text [^>]*direction="(\w+)"[^>]*><tspan[^>]*>([^<]+)', html
+        )
+    )
+    # A French name's "&" stays at the end of its line, not thrown to the start by the page's
+    # right-to-left direction; an Arabic name reads right to left.
+    assert labels["Moroccan Medical &amp;"] == "ltr"
+    assert labels["وزارة الصناعة والتجارة"] == "rtl"
