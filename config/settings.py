@@ -186,7 +186,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+# Each language named in its own script by the switcher (its `name_local`); Arabic is right to left.
+LANGUAGES = [("en", _("English")), ("fr", _("French")), ("ar", "العربية")]
 LOCALE_PATHS = [BASE_DIR / "tracker" / "locale"]
 FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Africa/Casablanca"

@@ -535,7 +535,7 @@ def test_french_interface_dates_and_numbers(admin_client, article_data):
     html = page(
         admin_client, reverse("tracker:agreement-detail", kwargs={"slug": ACCORD})
     ).content.decode()
-    assert '<html lang="fr">' in html
+    assert '<html lang="fr" dir="ltr">' in html
     assert "28 décembre 2021" in html
     assert "Parties" in html and "Engagements" in html and "Modifier dans l’administration" in html
     listing = page(admin_client, "/agreements/").content.decode()

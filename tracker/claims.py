@@ -132,7 +132,7 @@ class MemberCount:
         if not match:
             return value
         mark, digits = match.groups()
-        number = number_format(int(digits))
+        number = number_format(int(digits), force_grouping=True)
         if mark == ">":
             return _("more than %(number)s") % {"number": number}
         if mark == "~":

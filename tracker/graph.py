@@ -7,6 +7,7 @@ organisation party to thousands of agreements still gets a readable, fast pictur
 
 import math
 import textwrap
+import unicodedata
 from dataclasses import dataclass, field
 
 import networkx
@@ -294,6 +295,18 @@ def layout(graph, width=900, height=620):
     return Drawing(width, height, nodes, edges, kinds, sizes)
 
 
+def text_direction(text):
+    """'rtl' for a text whose first letter is Arabic (or Hebrew), else 'ltr': a label keeps its
+    own script's direction on a page of the other one."""
+    for character in text:
+        kind = unicodedata.bidirectional(character)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
+
 def _node(organisation, x, y, agreement_count, centre=False):
     r = radius(agreement_count)
     lines = textwrap.wrap(organisation.name, LABEL_LINE_CHARACTERS) or [organisation.name]
@@ -304,6 +317,7 @@ def _node(organisation, x, y, agreement_count, centre=False):
         "r": r,
         "agreement_count": agreement_count,
         "lines": lines,
+        "direction": text_direction(organisation.name),
         "label_x": round(float(x), 1),
         "label_y": round(float(y) + r + 11, 1),
         "centre": centre,
