@@ -885,13 +885,16 @@ def test_an_organisations_country_is_chosen_from_a_list_of_countries_by_name(adm
     assert not Organisation.objects.filter(slug="nowhere-co").exists()
 
 
-def test_every_tracker_model_and_field_name_the_admin_shows_is_in_the_french_catalogue():
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_every_tracker_model_and_field_name_the_admin_shows_is_in_each_languages_catalogue(
+    language,
+):
     """Names of records and their fields head the admin's pages, columns and filters."""
     from django.apps import apps
     from django.utils import translation
     from django.utils.translation.trans_real import translation as catalogue_of
 
-    french = catalogue_of("fr")._catalog
+    catalogue = catalogue_of(language)._catalog
     untranslated = set()
     with translation.override("en"):
         for model in apps.get_app_config("tracker").get_models():
@@ -906,6 +909,6 @@ def test_every_tracker_model_and_field_name_the_admin_shows_is_in_the_french_cat
             untranslated |= {
                 f"{model.__name__}: {name}"
                 for name in map(str, names)
-                if name not in french and name.lower() != name.upper()
+                if name not in catalogue and name.lower() != name.upper()
             }
     assert sorted(untranslated) == []
