@@ -247,3 +247,16 @@ def test_map_labels_keep_their_own_scripts_direction_in_arabic(admin_client):
     # right-to-left direction; an Arabic name reads right to left.
     assert labels["Moroccan Medical &amp;"] == "ltr"
     assert labels["وزارة الصناعة والتجارة"] == "rtl"
+
+
+def test_the_admin_offers_every_language_and_brings_the_page_back_in_the_one_chosen(admin_client):
+    page = reverse("admin:tracker_agreement_changelist")
+    html = admin_client.get(page).content.decode()
+    switcher = re.search(r'<form action="/i18n/setlang/".*?</form>', html, re.S)
+    assert switcher, "the admin has no language switcher"
+    offered = re.findall(r'<option value="(\w+)"', switcher.group(0))
+    assert offered == [code for code, _name in settings.LANGUAGES]
+    assert f'name="next" type="hidden" value="{page}"' in switcher.group(0)
+    response = admin_client.post(reverse("set_language"), {"language": "ar", "next": page})
+    assert response.url == page
+    assert 'dir="rtl"' in html_tag(admin_client.get(page))
