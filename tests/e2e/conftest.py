@@ -1,6 +1,7 @@
 """A real headless browser (Debian's chromium, driven by Playwright) against a live server."""
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -20,6 +21,24 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# A common laptop's screen and a phone's.
+SCREENS = {
+    "desktop": {"viewport": {"width": 1366, "height": 900}},
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+}
+# Runs before any script of the page (Playwright's own channel, outside the page's policy).
+RECORD_VIOLATIONS = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__violations.push(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` (${event.sourceFile || ""}:${event.lineNumber || ""})`);
+});
+"""
 
 
 def find_chromium():
@@ -55,6 +74,62 @@ def chromium_browser():
     yield browser
     browser.close()
     playwright.stop()
+
+
+def new_browser_context(chromium_browser, locale="en-GB", screen="desktop", storage_state=None):
+    """A browser context in a language (as the browser asks for it) on one of SCREENS."""
+    return chromium_browser.new_context(
+        locale=locale, storage_state=storage_state, accept_downloads=True, **SCREENS[screen]
+    )
+
+
+def watch_policies(page):
+    """Keep every policy complaint of `page` (a violation event or a console message);
+    returns a check that fails naming them, then forgets them."""
+    complaints = []
+    page.add_init_script(RECORD_VIOLATIONS)
+    page.on(
+        "console",
+        lambda message: (
+            complaints.append(message.text)
+            if re.search(r"Content.Security.Policy|Permissions.Policy", message.text)
+            else None
+        ),
+    )
+
+    def check(where):
+        found = complaints + page.evaluate("window.__violations || []")
+        complaints.clear()
+        page.evaluate("window.__violations = []")
+        assert found == [], f"{where}: {found}"
+
+    def forget():
+        """Forget what a script of our own (not the page's) made the page complain of."""
+        complaints.clear()
+        page.evaluate("window.__violations = []")
+
+    check.forget = forget
+    return check
+
+
+@pytest.fixture
+def watched_pages(chromium_browser):
+    """Open pages that fail on the site's policies: `watched_pages(locale, screen, state)`
+    gives a page whose `policy_complaints(where)` fails naming any complaint so far. The
+    contexts are closed after the test."""
+    contexts = []
+
+    def open_page(locale="en-GB", screen="desktop", storage_state=None):
+        context = new_browser_context(chromium_browser, locale, screen, storage_state)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.policy_complaints = watch_policies(page)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture
