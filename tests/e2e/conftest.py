@@ -2,35 +2,17 @@
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
+
+from tracker.devtools.browser import CHROMIUM_FLAGS, SCREENS, find_chromium
 
 # Playwright's sync API runs an event loop in the test's thread; the test's own database
 # calls (creating a user, reading records) are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-# A common laptop's screen and a phone's.
-SCREENS = {
-    "desktop": {"viewport": {"width": 1366, "height": 900}},
-    "phone": {
-        "viewport": {"width": 390, "height": 844},
-        "device_scale_factor": 2,
-        "is_mobile": True,
-        "has_touch": True,
-    },
-}
 # Runs before any script of the page (Playwright's own channel, outside the page's policy).
 RECORD_VIOLATIONS = """
 window.__violations = [];
@@ -39,17 +21,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
     + ` (${event.sourceFile || ""}:${event.lineNumber || ""})`);
 });
 """
-
-
-def find_chromium():
-    for candidate in (
-        os.environ.get("TRACKER_CHROMIUM"),
-        "/usr/bin/chromium",
-        shutil.which("chromium"),
-    ):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
 
 
 def browser_missing(reason):
