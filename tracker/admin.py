@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, models, router
 from django.db.models import Q, prefetch_related_objects
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -179,6 +180,24 @@ def party_autocomplete_of(request):
     return key
 
 
+class TabularInline(admin.TabularInline):
+    """A tabular inline whose boxes have names: the table shows each field's label only as
+    its column's heading, which does not label a box in a cell for a screen reader."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        for field in formset.form.base_fields.values():
+            field.widget.attrs.setdefault("aria-label", capfirst(field.label))
+
+        def add_fields(formset, form, index):
+            super(labelled, formset).add_fields(form, index)
+            if DELETION_FIELD_NAME in form.fields:
+                form.fields[DELETION_FIELD_NAME].widget.attrs["aria-label"] = _("Delete")
+
+        labelled = type(formset.__name__, (formset,), {"add_fields": add_fields})
+        return labelled
+
+
 class CheckedAutocompleteMixin:
     """Admin pages and inlines whose autocomplete boxes survive crafted values."""
 
@@ -206,6 +225,7 @@ class TrackerAdmin(CheckedListMixin, CheckedAutocompleteMixin, SimpleHistoryAdmi
 
     class Media:
         css = {"all": ["tracker/admin/admin.css"]}
+        js = ["tracker/admin/autocomplete-names.js"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -430,7 +450,7 @@ class CitationInlineForm(forms.ModelForm):
         }
 
 
-class CitationInline(CheckedAutocompleteMixin, admin.TabularInline):
+class CitationInline(CheckedAutocompleteMixin, TabularInline):
     model = Citation
     form = CitationInlineForm
     fields = ["source", "quote", "note", "field", "value"]
@@ -449,13 +469,13 @@ def citation_inline(target):
     )
 
 
-class OrganisationNameInline(CheckedAutocompleteMixin, admin.TabularInline):
+class OrganisationNameInline(CheckedAutocompleteMixin, TabularInline):
     model = OrganisationName
     fields = ["name", "kind", "language"]
     extra = 0
 
 
-class OrganisationLinkInline(CheckedAutocompleteMixin, admin.TabularInline):
+class OrganisationLinkInline(CheckedAutocompleteMixin, TabularInline):
     model = OrganisationLink
     fk_name = "from_organisation"
     fields = ["kind", "to_organisation", "started_on", "ended_on", "description"]
@@ -468,7 +488,7 @@ class OrganisationLinkInline(CheckedAutocompleteMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("to_organisation")
 
 
-class PositionInline(CheckedAutocompleteMixin, admin.TabularInline):
+class PositionInline(CheckedAutocompleteMixin, TabularInline):
     model = Position
     fields = ["person", "organisation", "title", "started_on", "ended_on"]
     autocomplete_fields = ["person", "organisation"]
@@ -690,7 +710,7 @@ class PositionAdmin(TrackerAdmin):
     inlines = [citation_inline("position")]
 
 
-class AgreementPartyInline(CheckedAutocompleteMixin, admin.TabularInline):
+class AgreementPartyInline(CheckedAutocompleteMixin, TabularInline):
     model = AgreementParty
     fields = ["organisation", "role", "signed_by"]
     autocomplete_fields = ["organisation", "signed_by"]
@@ -915,7 +935,7 @@ class ReportWithQuoteForm(forms.ModelForm):
         return report
 
 
-class CommitmentReportInline(CheckedAutocompleteMixin, admin.TabularInline):
+class CommitmentReportInline(CheckedAutocompleteMixin, TabularInline):
     """A commitment's reports, each with a quote; more quotes on the report's own page."""
 
     model = CommitmentReport

@@ -72,20 +72,6 @@ def select_offsets(page, start, end):
     )
 
 
-def browser_context(chromium_browser, language, phone):
-    options = {"locale": language}
-    if phone:
-        options.update(
-            viewport={"width": 375, "height": 812},
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-        )
-    else:
-        options.update(viewport={"width": 1280, "height": 900})
-    return chromium_browser.new_context(**options)
-
-
 @pytest.mark.parametrize(
     "language, phone, labels",
     [
@@ -95,21 +81,10 @@ def browser_context(chromium_browser, language, phone):
     ids=["english-desktop", "french-phone"],
 )
 def test_a_sentence_selected_in_a_new_article_becomes_a_commitment_in_one_save(
-    live_server, chromium_browser, article_taken_out, screenshot, language, phone, labels
+    live_server, watched_pages, article_taken_out, screenshot, language, phone, labels
 ):
     User.objects.create_superuser("editor", "editor@example.org", PASSWORD)
-    context = browser_context(chromium_browser, language, phone)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    policy_complaints = []
-    page.on(
-        "console",
-        lambda message: (
-            policy_complaints.append(message.text)
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
+    page = watched_pages(language, "phone" if phone else "desktop")
     name = f"desk-{'fr-phone' if phone else 'en-desktop'}"
 
     # Log in to the admin and add the article from its saved web page.
@@ -185,17 +160,14 @@ def test_a_sentence_selected_in_a_new_article_becomes_a_commitment_in_one_save(
     assert page.locator(f'a[href="{source_path}#citation-{citation.pk}"]').count() == 1
     entry.scroll_into_view_if_needed()
     screenshot(page, f"{name}-4-agreement", full_page=False)
-    assert policy_complaints == []
-    context.close()
+    page.policy_complaints("the desk, from the new source to the agreement")
 
 
 def test_a_selection_is_cited_for_an_existing_record_found_as_one_types(
-    live_server, chromium_browser, new_article, screenshot
+    live_server, watched_pages, new_article, screenshot
 ):
     User.objects.create_superuser("editor", "editor@example.org", PASSWORD)
-    context = browser_context(chromium_browser, "en-GB", phone=False)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page = watched_pages()
     source_path = new_article.get_absolute_url()
     page.goto(f"{live_server.url}{source_path}")
     page.fill("#id_username", "editor")
@@ -219,4 +191,4 @@ def test_a_selection_is_cited_for_an_existing_record_found_as_one_types(
     citation = Citation.objects.get(source=new_article)
     assert citation.quote == words and citation.organisation.acronym == "AMGS"
     assert new_article.text[citation.start : citation.end] == words
-    context.close()
+    page.policy_complaints("citing a selection for a record found")

@@ -42,7 +42,6 @@ LABELS = {
         "changed": "Statut changé récemment",
     },
 }
-SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
 def fits_the_width(page):
@@ -56,29 +55,21 @@ def element_shot(page, selector, name):
     page.locator(selector).screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
-def browser_context(chromium_browser, language, size, state=None):
-    options = {"locale": language, "viewport": SIZES[size], "storage_state": state}
-    if size == "phone":
-        options.update(device_scale_factor=2, is_mobile=True, has_touch=True)
-    return chromium_browser.new_context(**options)
-
-
-def look_at(chromium_browser, state, language, size, url, selector, name, screenshot):
+def look_at(watched_pages, state, language, size, url, selector, name, screenshot):
     """The page as the signed-in user sees it at another size, for a screenshot."""
-    context = browser_context(chromium_browser, language, size, state)
-    page = context.new_page()
+    page = watched_pages(language, size, state)
     page.goto(url)
     assert fits_the_width(page), (name, url)
     screenshot(page, name)
     element_shot(page, selector, f"{name}-part")
-    context.close()
+    page.policy_complaints(name)
 
 
 @pytest.mark.parametrize(
     "language, phone", [("en-GB", False), ("fr-FR", True)], ids=["english-desktop", "french-phone"]
 )
 def test_a_later_articles_sentence_records_progress_and_the_promise_follows_it(
-    live_server, chromium_browser, article_data, screenshot, language, phone
+    live_server, watched_pages, article_data, screenshot, language, phone
 ):
     labels = LABELS[language]
     User.objects.create_superuser("editor", "editor@example.org", PASSWORD)
@@ -92,18 +83,7 @@ def test_a_later_articles_sentence_records_progress_and_the_promise_follows_it(
         published_on=timezone.localdate(),
     )
     today = timezone.localdate()
-    context = browser_context(chromium_browser, language, "phone" if phone else "desktop")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    policy_complaints = []
-    page.on(
-        "console",
-        lambda message: (
-            policy_complaints.append(message.text)
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
+    page = watched_pages(language, "phone" if phone else "desktop")
     name = f"followup-{language[:2]}-{'phone' if phone else 'desktop'}"
 
     # Sign in on the way to the later article's page.
@@ -165,14 +145,14 @@ def test_a_later_articles_sentence_records_progress_and_the_promise_follows_it(
     assert fits_the_width(page)
     screenshot(page, f"{name}-3-dashboard")
     element_shot(page, ".attention", f"{name}-3-dashboard-part")
-    assert policy_complaints == []
+    page.policy_complaints("following the promise")
 
     # The same pages at the other size.
-    state = context.storage_state()
+    state = page.context.storage_state()
     other = "desktop" if phone else "phone"
     other_name = f"followup-{language[:2]}-{other}"
     look_at(
-        chromium_browser,
+        watched_pages,
         state,
         language,
         other,
@@ -182,7 +162,7 @@ def test_a_later_articles_sentence_records_progress_and_the_promise_follows_it(
         screenshot,
     )
     look_at(
-        chromium_browser,
+        watched_pages,
         state,
         language,
         other,
@@ -191,4 +171,3 @@ def test_a_later_articles_sentence_records_progress_and_the_promise_follows_it(
         f"{other_name}-3-dashboard",
         screenshot,
     )
-    context.close()

@@ -8,41 +8,18 @@ from django.contrib.auth.models import User
 
 from tracker.models import Agreement
 
+from .conftest import watch_policies
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 ABA = "2021-12-29-aba-technology-mmi-cluster-partnership"
 PASSWORD = "policies-hold-42"
 
-# Runs before any script of the page (Playwright's own channel, outside the page's policy).
-RECORD_VIOLATIONS = """
-window.__violations = [];
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__violations.push(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
-    + ` (${event.sourceFile || ""}:${event.lineNumber || ""})`);
-});
-"""
-
 
 @pytest.fixture
 def watched_page(browser_page):
     """The page, with every policy complaint (violation event or console message) kept."""
-    complaints = []
-    browser_page.add_init_script(RECORD_VIOLATIONS)
-    browser_page.on(
-        "console",
-        lambda message: (
-            complaints.append(message.text)
-            if re.search(r"Content.Security.Policy|Permissions.Policy", message.text)
-            else None
-        ),
-    )
-
-    def check(where):
-        found = complaints + browser_page.evaluate("window.__violations || []")
-        complaints.clear()
-        assert found == [], f"{where}: {found}"
-
-    browser_page.policy_complaints = check
+    browser_page.policy_complaints = watch_policies(browser_page)
     return browser_page
 
 
