@@ -77,7 +77,7 @@ def agreement():
 
 def tracker_queries(captured):
     """Queries that read tracker records (not the token, the throttle or the cache table)."""
-    tables = (cache._table, throttle_store.TABLE)
+    tables = (getattr(cache, "_table", "tracker_cache"), throttle_store.TABLE)
     return [
         query["sql"]
         for query in captured.captured_queries
