@@ -139,3 +139,19 @@ def test_a_throttle_window_is_opened_once_and_then_only_counted(monkeypatch):
     assert [name for name, _timeout in counting.calls] == ["incr", "add"] + ["incr"] * 4
     assert [timeout for name, timeout in counting.calls if name == "add"] == [42]
     counting.cache.clear()
+
+
+@pytest.mark.django_db
+def test_ui_pages_and_saves_keep_working_when_redis_is_down(
+    admin_client, redis_down, django_capture_on_commit_callbacks
+):
+    """Sessions live in the database, and a write's version change is logged, not raised."""
+    from tracker.devtools import factories
+    from tracker.models import Organisation
+
+    assert admin_client.get(reverse("tracker:dashboard")).status_code == HTTPStatus.OK
+    organisation = factories.OrganisationFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        organisation.name = "Renamed while Redis is down"
+        organisation.save()
+    assert Organisation.objects.get(pk=organisation.pk).name == "Renamed while Redis is down"
