@@ -35,8 +35,28 @@ run: load
 	$(MANAGE) ensure_superuser
 	$(MANAGE) runserver 127.0.0.1:8000
 
+PYTEST := DJANGO_SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" $(BIN)/python -m pytest
+
+# Every test: the suite on SQLite, then the parts that need servers of their own, each started
+# on loopback by the scripts and stopped afterwards (installed from Debian's packages if
+# missing): the shared cache on Redis, two app servers, a read replica. With PYTEST_ARGS, only
+# the tests it names, on SQLite.
 test: setup
-	DJANGO_SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
+	@if [ -z "$(PYTEST_ARGS)" ]; then $(MAKE) --no-print-directory test-redis test-servers test-replica; fi
+
+# The cache, throttle and health tests once more with the shared cache in a throwaway Redis.
+REDIS_TESTS := tests/test_redis.py tests/test_health.py tests/test_api_cache.py tests/test_api.py \
+	-k 'throttl or cache or redis or health'
+
+.PHONY: test-redis test-servers
+test-redis: setup
+	scripts/with-redis $(PYTEST) $(REDIS_TESTS)
+
+# Two `make serve` servers sharing one PostgreSQL and one Redis; required here, so a missing
+# server fails instead of leaving the tests out.
+test-servers: setup
+	scripts/with-postgres scripts/with-redis env TRACKER_SERVERS_REQUIRED=1 $(PYTEST) tests/servers
 
 # Ruff's rules and formatting, as configured in pyproject.toml; CI runs it before the tests.
 lint: setup
@@ -61,8 +81,7 @@ test-postgres: setup
 # it, made and removed on the spot; TRACKER_REPLICA_REQUIRED=1 fails them if no replica came.
 .PHONY: test-replica
 test-replica: setup
-	scripts/with-postgres --replica env TRACKER_REPLICA_REQUIRED=1 \
-		DJANGO_SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" $(BIN)/python -m pytest tests/replica $(PYTEST_ARGS)
+	scripts/with-postgres --replica env TRACKER_REPLICA_REQUIRED=1 $(PYTEST) tests/replica
 
 # Production on one machine: gunicorn (workers from the CPU count), debug off, static files
 # collected with hashed, compressed names and served by WhiteNoise, logs on stdout. Settings

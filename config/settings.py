@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "tracker.timeouts.StatementTimeoutMiddleware",
+    "tracker.shared_cache.SharedCacheUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -309,6 +310,52 @@ CACHES = {
         "LOCATION": os.environ.get("TRACKER_THROTTLE_CACHE_LOCATION", "default"),
     },
 }
+
+# --- Redis, the shared cache of a deployment with several app servers ----------------------
+# REDIS_URL (redis://[:password@]host:port/db, rediss://... for TLS, unix:///path.sock) puts
+# the API's pages, the data version and the throttle's counters in Redis, through Django's
+# own backend (redis-py, with hiredis parsing replies). Redis's INCR is atomic, so the
+# throttle's `add` + `incr` count exactly across every process and server. Every key carries
+# TRACKER_CACHE_KEY_PREFIX, so two deployments can share one Redis. Sessions stay in the
+# database: a login outlives a Redis restart or eviction, and a Redis outage does not sign
+# everyone out of the admin. Each Redis call gives up after TRACKER_REDIS_TIMEOUT_MS: a
+# Redis that stops answering makes /healthz and the API answer 503, never a hung worker.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    redis_scheme, _sep, _rest = REDIS_URL.partition("://")
+    if not _sep or redis_scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(
+            "REDIS_URL must be a Redis address: redis://host:port/db, rediss://host:port/db "
+            "or unix:///path/to/redis.sock (it does not start with one of those schemes)."
+        )
+    TRACKER_REDIS_TIMEOUT_MS = env_int("TRACKER_REDIS_TIMEOUT_MS", 2000)
+    if TRACKER_REDIS_TIMEOUT_MS <= 0:
+        raise ImproperlyConfigured(
+            f"TRACKER_REDIS_TIMEOUT_MS must be a number of milliseconds, not "
+            f"{TRACKER_REDIS_TIMEOUT_MS}."
+        )
+    TRACKER_CACHE_KEY_PREFIX = os.environ.get("TRACKER_CACHE_KEY_PREFIX", "tracker").strip()
+    if not TRACKER_CACHE_KEY_PREFIX:
+        raise ImproperlyConfigured("TRACKER_CACHE_KEY_PREFIX must not be empty.")
+    redis_options = {
+        "socket_connect_timeout": TRACKER_REDIS_TIMEOUT_MS / 1000,
+        "socket_timeout": TRACKER_REDIS_TIMEOUT_MS / 1000,
+        "health_check_interval": 30,
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": TRACKER_CACHE_KEY_PREFIX,
+            "OPTIONS": redis_options,
+        },
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"{TRACKER_CACHE_KEY_PREFIX}:throttle",
+            "OPTIONS": redis_options,
+        },
+    }
 
 # Logs go to standard output, where a service manager or container runtime collects them.
 LOGGING["handlers"]["console"]["stream"] = "ext://sys.stdout"

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from tests.test_generate_data import generate
-from tracker import models
+from tracker import models, shared_cache
 from tracker.devtools.benchmarking import busiest_samples
 
 
@@ -18,6 +18,11 @@ def test_benchmark_measures_every_face_and_prints_its_table():
     call_command("benchmark", repeats=2, faces="api,ui,admin,search", stdout=out)
     table = out.getvalue()
     assert f"Database: {connection.display_name}" in table
+    # Which shared cache the figures were measured with: Redis, or the database's tables.
+    cache = shared_cache.describe("default")
+    assert f"Shared cache (API pages, data version; throttle counters): {cache['backend']} " in (
+        table
+    )
     for target in (
         "agreements list",
         "organisation changelist",

@@ -190,7 +190,9 @@ def test_a_request_that_saves_only_a_session_is_not_pinned(with_replica, rf):
 
 
 def test_healthz_says_nothing_of_a_replica_when_there_is_none(client, db):
-    assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok" and health["database"]["status"] == "ok"
+    assert not any(key.startswith("replica") for key in health)
 
 
 def test_healthz_reports_an_unreachable_replica_without_failing_the_probe(client, db, monkeypatch):
@@ -206,7 +208,9 @@ def test_healthz_reports_an_unreachable_replica_without_failing_the_probe(client
     monkeypatch.setattr(routers, "connections", {routers.REPLICA_DB_ALIAS: Unreachable()})
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "degraded", "database": "ok", "replica": "unreachable"}
+    health = response.json()
+    assert health["status"] == "degraded" and health["database"]["status"] == "ok"
+    assert health["replica"] == "unreachable"
 
 
 def test_database_replica_url_adds_a_mirrored_replica_its_router_and_the_pin():

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test import override_settings
 
+from tracker import shared_cache
 from tracker.devtools import benchmarking
 from tracker.devtools.synthetic import tracker_row_counts
 
@@ -120,6 +121,11 @@ class Command(BaseCommand):
         header = [
             f"Machine: {machine()}",
             f"Database: {database()}",
+            "Shared cache (API pages, data version; throttle counters): "
+            + "; ".join(
+                "{backend} {location}".format(**shared_cache.describe(alias))
+                for alias in ("default", "throttle")
+            ),
             "Rows: " + ", ".join(f"{count} {name}" for name, count in rows.items()),
             f"Repeats per target: {options['repeats']}; page size {benchmarking.PAGE_SIZE}; "
             f"DEBUG {'on (slower: queries are recorded)' if settings.DEBUG else 'off'}",
