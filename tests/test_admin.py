@@ -883,3 +883,50 @@ def test_an_organisations_country_is_chosen_from_a_list_of_countries_by_name(adm
         response.content.decode()
     )
     assert not Organisation.objects.filter(slug="nowhere-co").exists()
+
+
+def count_queries(captured):
+    """The queries that count rows (not a page whose columns count related rows)."""
+    return [query["sql"] for query in captured if query["sql"].upper().startswith("SELECT COUNT(")]
+
+
+@pytest.mark.parametrize("model", TRACKED)
+def test_filtered_changelist_counts_its_rows_only_not_the_whole_table_besides(admin_client, model):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_rows(3)
+    with CaptureQueriesContext(connection) as captured:
+        response = admin_client.get(changelist(model), {"q": "zzz-nothing-matches"})
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["cl"].result_count == 0
+    # The search's own count, and no second count of every row for "(N total)".
+    table = f'FROM "{model._meta.db_table}"'
+    assert len([sql for sql in count_queries(captured.captured_queries) if table in sql]) == 1
+
+
+def test_large_unfiltered_changelist_is_not_counted_row_by_row_on_postgresql(
+    admin_client, monkeypatch
+):
+    """PostgreSQL's planner estimate stands for the count of a table it holds as large; other
+    databases, and any filtered list, are counted exactly."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tracker import pagination
+
+    make_rows(3)
+    monkeypatch.setattr(pagination, "ESTIMATE_FROM", 1)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Commitment._meta.db_table}")
+    with CaptureQueriesContext(connection) as captured:
+        response = admin_client.get(changelist(Commitment))
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["cl"].result_count == 3
+    commitment_counts = [
+        sql for sql in count_queries(captured.captured_queries) if "tracker_commitment" in sql
+    ]
+    assert len(commitment_counts) == (0 if connection.vendor == "postgresql" else 1)
+    filtered = admin_client.get(changelist(Commitment), {"status": "met"})
+    assert filtered.context["cl"].result_count == Commitment.objects.filter(status="met").count()

@@ -49,6 +49,7 @@ from .models import (
     Position,
     Source,
 )
+from .pagination import EstimatedCountPaginator
 from .querysets import (
     MAX_SEARCH_LENGTH,
     MAX_SEARCH_TERMS,
@@ -202,6 +203,10 @@ class TrackerAdmin(CheckedListMixin, CheckedAutocompleteMixin, SimpleHistoryAdmi
     """
 
     list_per_page = 50
+    # A filtered or searched list counts its own rows only, not the whole table besides, and
+    # a large unfiltered table is counted by the planner's estimate (tracker/pagination.py).
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     form = RecordVersionForm
 
     class Media:

@@ -12,7 +12,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.db.models.functions import TruncMonth
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
@@ -47,6 +46,7 @@ from .models import (
     Person,
     Source,
 )
+from .pagination import EstimatedCountPaginator
 
 
 class ReadAccessMixin(AccessMixin):
@@ -135,7 +135,7 @@ class FilteredListView(ReadAccessMixin, TemplateView):
         return self.render_to_response(context)
 
     def paginate(self, request, rows):
-        paginator = Paginator(rows, self.paginate_by)
+        paginator = EstimatedCountPaginator(rows, self.paginate_by)
         raw = request.GET.get("page") or "1"
         page_error = None
         try:
