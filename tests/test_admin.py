@@ -930,3 +930,18 @@ def test_large_unfiltered_changelist_is_not_counted_row_by_row_on_postgresql(
     assert len(commitment_counts) == (0 if connection.vendor == "postgresql" else 1)
     filtered = admin_client.get(changelist(Commitment), {"status": "met"})
     assert filtered.context["cl"].result_count == Commitment.objects.filter(status="met").count()
+
+
+def test_source_changelist_does_not_load_the_articles_texts(admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    source = factories.SourceFactory(text="A long article. " * 500)
+    with CaptureQueriesContext(connection) as captured:
+        response = admin_client.get(changelist(Source))
+    assert response.status_code == HTTPStatus.OK
+    page = [sql for sql in (q["sql"] for q in captured.captured_queries) if "citation_count" in sql]
+    assert page and all('"tracker_source"."text"' not in sql for sql in page)
+    # The change form still has the whole text.
+    change = admin_client.get(reverse("admin:tracker_source_change", args=[source.pk]))
+    assert "A long article. A long article." in change.content.decode()

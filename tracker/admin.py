@@ -194,6 +194,11 @@ class CheckedAutocompleteMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+def is_changelist(request):
+    match = getattr(request, "resolver_match", None)
+    return match is not None and (match.url_name or "").endswith("_changelist")
+
+
 class TrackerAdmin(CheckedListMixin, CheckedAutocompleteMixin, SimpleHistoryAdmin):
     """History, revert, and the records' own search (`queryset.search()`, as the UI and API).
 
@@ -515,7 +520,10 @@ class SourceAdmin(TrackerAdmin):
     change_list_template = "admin/tracker/source/change_list.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_citation_count()
+        queryset = super().get_queryset(request).with_citation_count()
+        if is_changelist(request):  # the list shows no article's text
+            queryset = queryset.defer("text", "search_text")
+        return queryset
 
     def get_urls(self):
         return [
