@@ -265,6 +265,9 @@ class Organisation(SearchableModel):
 
     class Meta:
         ordering = ["name"]
+        # The admin list's order (it adds "-id"): a page is read from the index, and only
+        # its rows have their related rows counted.
+        indexes = [models.Index("name", F("id").desc(), name="organisation_listed_order_idx")]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         constraints = [
@@ -431,6 +434,9 @@ class Person(SearchableModel):
 
     class Meta:
         ordering = ["name"]
+        # The admin list's order (it adds "-id"): a page is read from the index, and only
+        # its rows have their related rows counted.
+        indexes = [models.Index("name", F("id").desc(), name="person_listed_order_idx")]
         verbose_name = _("person")
         verbose_name_plural = _("people")
 
