@@ -945,3 +945,23 @@ def test_source_changelist_does_not_load_the_articles_texts(admin_client):
     # The change form still has the whole text.
     change = admin_client.get(reverse("admin:tracker_source_change", args=[source.pk]))
     assert "A long article. A long article." in change.content.decode()
+
+
+@pytest.mark.parametrize("model", [AgreementParty, Position])
+def test_changelists_over_joined_rows_leave_out_texts_no_column_shows(admin_client, model):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_rows(2)
+    with CaptureQueriesContext(connection) as captured:
+        response = admin_client.get(changelist(model))
+    assert response.status_code == HTTPStatus.OK
+    assert len(response.context["cl"].result_list) >= 2
+    page = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith(f'SELECT "{model._meta.db_table}"."id"')
+    ]
+    assert page
+    assert not [sql for sql in page if '"description"' in sql or '"search_text"' in sql]
+    assert not [sql for sql in page if '"tracker_agreement"."summary"' in sql]

@@ -194,6 +194,10 @@ class CheckedAutocompleteMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+# An organisation's or a person's texts that a list showing its name leaves out.
+WIDE = ("search_text", "description")
+
+
 def is_changelist(request):
     match = getattr(request, "resolver_match", None)
     return match is not None and (match.url_name or "").endswith("_changelist")
@@ -229,6 +233,16 @@ class TrackerAdmin(CheckedListMixin, CheckedAutocompleteMixin, SimpleHistoryAdmi
             return fieldsets
         (name, options), *rest = fieldsets
         return [(name, {**options, "fields": [*options["fields"], VERSION_FIELD]}), *rest]
+
+    # Wide columns (texts) that the list's rows carry but none of its columns shows: left out
+    # of its page query, so sorting the list does not carry them for every row.
+    changelist_defer = ()
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self.changelist_defer and is_changelist(request):
+            queryset = queryset.defer(*self.changelist_defer)
+        return queryset
 
     def get_search_results(self, request, queryset, search_term):
         return queryset.search(search_term), False
@@ -698,6 +712,9 @@ class PersonAdmin(TrackerAdmin):
 class PositionAdmin(TrackerAdmin):
     list_display = ["person", "title", "organisation", "started_on", "ended_on"]
     list_select_related = ["person", "organisation"]
+    changelist_defer = [
+        f"{related}__{text}" for related in ("person", "organisation") for text in WIDE
+    ]
     search_fields = ["person__search_text", "organisation__search_text"]
     autocomplete_fields = ["person", "organisation"]
     inlines = [citation_inline("position")]
@@ -854,6 +871,11 @@ class AgreementPartyAdmin(TrackerAdmin):
     list_display = ["organisation", "role", "agreement", "signed_by"]
     list_filter = ["role"]
     list_select_related = ["organisation", "agreement", "signed_by"]
+    changelist_defer = [
+        *(f"{related}__{text}" for related in ("organisation", "signed_by") for text in WIDE),
+        "agreement__search_text",
+        "agreement__summary",
+    ]
     search_fields = ["organisation__search_text", "agreement__search_text"]
     autocomplete_fields = ["agreement", "organisation", "signed_by"]
     inlines = [citation_inline("agreement_party")]
