@@ -912,3 +912,85 @@ def test_every_tracker_model_and_field_name_the_admin_shows_is_in_each_languages
                 if name not in catalogue and name.lower() != name.upper()
             }
     assert sorted(untranslated) == []
+
+
+def count_queries(captured):
+    """The queries that count rows (not a page whose columns count related rows)."""
+    return [query["sql"] for query in captured if query["sql"].upper().startswith("SELECT COUNT(")]
+
+
+@pytest.mark.parametrize("model", TRACKED)
+def test_filtered_changelist_counts_its_rows_only_not_the_whole_table_besides(admin_client, model):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_rows(3)
+    with CaptureQueriesContext(connection) as captured:
+        response = admin_client.get(changelist(model), {"q": "zzz-nothing-matches"})
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["cl"].result_count == 0
+    # The search's own count, and no second count of every row for "(N total)".
+    table = f'FROM "{model._meta.db_table}"'
+    assert len([sql for sql in count_queries(captured.captured_queries) if table in sql]) == 1
+
+
+def test_large_unfiltered_changelist_is_not_counted_row_by_row_on_postgresql(
+    admin_client, monkeypatch
+):
+    """PostgreSQL's planner estimate stands for the count of a table it holds as large; other
+    databases, and any filtered list, are counted exactly."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tracker import pagination
+
+    make_rows(3)
+    monkeypatch.setattr(pagination, "ESTIMATE_FROM", 1)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Commitment._meta.db_table}")
+    with CaptureQueriesContext(connection) as captured:
+        response = admin_client.get(changelist(Commitment))
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["cl"].result_count == 3
+    commitment_counts = [
+        sql for sql in count_queries(captured.captured_queries) if "tracker_commitment" in sql
+    ]
+    assert len(commitment_counts) == (0 if connection.vendor == "postgresql" else 1)
+    filtered = admin_client.get(changelist(Commitment), {"status": "met"})
+    assert filtered.context["cl"].result_count == Commitment.objects.filter(status="met").count()
+
+
+def test_source_changelist_does_not_load_the_articles_texts(admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    source = factories.SourceFactory(text="A long article. " * 500)
+    with CaptureQueriesContext(connection) as captured:
+        response = admin_client.get(changelist(Source))
+    assert response.status_code == HTTPStatus.OK
+    page = [sql for sql in (q["sql"] for q in captured.captured_queries) if "citation_count" in sql]
+    assert page and all('"tracker_source"."text"' not in sql for sql in page)
+    # The change form still has the whole text.
+    change = admin_client.get(reverse("admin:tracker_source_change", args=[source.pk]))
+    assert "A long article. A long article." in change.content.decode()
+
+
+@pytest.mark.parametrize("model", [AgreementParty, Position])
+def test_changelists_over_joined_rows_leave_out_texts_no_column_shows(admin_client, model):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_rows(2)
+    with CaptureQueriesContext(connection) as captured:
+        response = admin_client.get(changelist(model))
+    assert response.status_code == HTTPStatus.OK
+    assert len(response.context["cl"].result_list) >= 2
+    page = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith(f'SELECT "{model._meta.db_table}"."id"')
+    ]
+    assert page
+    assert not [sql for sql in page if '"description"' in sql or '"search_text"' in sql]
+    assert not [sql for sql in page if '"tracker_agreement"."summary"' in sql]

@@ -1111,3 +1111,62 @@ def test_an_organisation_shows_its_country_by_name_and_the_csv_keeps_its_code(ad
     assert "Maroc" in french.content.decode()
     header, *rows = csv_rows(admin_client.get("/organisations/", {"format": "csv"}))
     assert {row[header.index("country")] for row in rows} == {"FR", "MA"}
+
+
+# Dashboard cost ---------------------------------------------------------------------------
+
+
+def counts_whole_tables(captured):
+    """The queries that count or group a whole tracker table (`COUNT(` over a tracker_ table)."""
+    return [
+        query["sql"]
+        for query in captured
+        if "COUNT(" in query["sql"].upper() and "tracker_" in query["sql"]
+    ]
+
+
+@pytest.fixture
+def empty_shared_cache():
+    """The dashboard keeps its figures in the cache table, which no test flushes."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dashboard_does_not_count_whole_tables_again_while_the_data_is_unchanged(
+    admin_client, empty_shared_cache
+):
+    build_rows(3)
+    page(admin_client, "/")
+    with CaptureQueriesContext(connection) as first:
+        page(admin_client, "/")
+    build_rows(10)
+    page(admin_client, "/")
+    with CaptureQueriesContext(connection) as many:
+        page(admin_client, "/")
+    assert counts_whole_tables(first.captured_queries) == []
+    assert len(many.captured_queries) == len(first.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dashboard_shows_a_write_at_once(admin_client, empty_shared_cache):
+    late = factories.CommitmentFactory(
+        due_on=datetime.date(2022, 1, 1), status=CommitmentStatus.IN_PROGRESS
+    )
+    before = page(admin_client, "/").context
+    assert dict((str(label), n) for label, n, _url in before["counts"])["agreements"] == 1
+    assert list(before["overdue"]) == [late]
+
+    factories.AgreementFactory(signed_on=datetime.date(2023, 5, 6))
+    late.status = CommitmentStatus.MET
+    late.save()
+
+    after = page(admin_client, "/").context
+    assert dict((str(label), n) for label, n, _url in after["counts"])["agreements"] == 2
+    assert list(after["overdue"]) == []
+    by_status = {s["value"]: s["count"] for s in after["statuses"]}
+    assert by_status["met"] == 1 and by_status["in_progress"] == 0
+    assert sum(bar["count"] for bar in after["timeline"]["bars"]) == 2

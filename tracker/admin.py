@@ -50,6 +50,7 @@ from .models import (
     Position,
     Source,
 )
+from .pagination import EstimatedCountPaginator
 from .querysets import (
     MAX_SEARCH_LENGTH,
     MAX_SEARCH_TERMS,
@@ -212,6 +213,15 @@ class CheckedAutocompleteMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+# An organisation's or a person's texts that a list showing its name leaves out.
+WIDE = ("search_text", "description")
+
+
+def is_changelist(request):
+    match = getattr(request, "resolver_match", None)
+    return match is not None and (match.url_name or "").endswith("_changelist")
+
+
 class TrackerAdmin(CheckedListMixin, CheckedAutocompleteMixin, SimpleHistoryAdmin):
     """History, revert, and the records' own search (`queryset.search()`, as the UI and API).
 
@@ -221,6 +231,10 @@ class TrackerAdmin(CheckedListMixin, CheckedAutocompleteMixin, SimpleHistoryAdmi
     """
 
     list_per_page = 50
+    # A filtered or searched list counts its own rows only, not the whole table besides, and
+    # a large unfiltered table is counted by the planner's estimate (tracker/pagination.py).
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     form = RecordVersionForm
 
     class Media:
@@ -239,6 +253,16 @@ class TrackerAdmin(CheckedListMixin, CheckedAutocompleteMixin, SimpleHistoryAdmi
             return fieldsets
         (name, options), *rest = fieldsets
         return [(name, {**options, "fields": [*options["fields"], VERSION_FIELD]}), *rest]
+
+    # Wide columns (texts) that the list's rows carry but none of its columns shows: left out
+    # of its page query, so sorting the list does not carry them for every row.
+    changelist_defer = ()
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self.changelist_defer and is_changelist(request):
+            queryset = queryset.defer(*self.changelist_defer)
+        return queryset
 
     def get_search_results(self, request, queryset, search_term):
         return queryset.search(search_term), False
@@ -530,7 +554,10 @@ class SourceAdmin(TrackerAdmin):
     change_list_template = "admin/tracker/source/change_list.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_citation_count()
+        queryset = super().get_queryset(request).with_citation_count()
+        if is_changelist(request):  # the list shows no article's text
+            queryset = queryset.defer("text", "search_text")
+        return queryset
 
     def get_urls(self):
         return [
@@ -705,6 +732,9 @@ class PersonAdmin(TrackerAdmin):
 class PositionAdmin(TrackerAdmin):
     list_display = ["person", "title", "organisation", "started_on", "ended_on"]
     list_select_related = ["person", "organisation"]
+    changelist_defer = [
+        f"{related}__{text}" for related in ("person", "organisation") for text in WIDE
+    ]
     search_fields = ["person__search_text", "organisation__search_text"]
     autocomplete_fields = ["person", "organisation"]
     inlines = [citation_inline("position")]
@@ -861,6 +891,11 @@ class AgreementPartyAdmin(TrackerAdmin):
     list_display = ["organisation", "role", "agreement", "signed_by"]
     list_filter = ["role"]
     list_select_related = ["organisation", "agreement", "signed_by"]
+    changelist_defer = [
+        *(f"{related}__{text}" for related in ("organisation", "signed_by") for text in WIDE),
+        "agreement__search_text",
+        "agreement__summary",
+    ]
     search_fields = ["organisation__search_text", "agreement__search_text"]
     autocomplete_fields = ["agreement", "organisation", "signed_by"]
     inlines = [citation_inline("agreement_party")]

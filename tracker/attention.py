@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .choices import CommitmentStatus
+from .data_version import cached_figures
 from .dates import EARLIEST_DATE, format_partial_date
 from .filtersets import CommitmentFilterSet
 from .models import Commitment
@@ -109,14 +110,28 @@ def attention_groups(today, shown=SHOWN):
         "no_news": ("agreement__signed_on", "id"),
         "status_changed": ("-latest_report_on", "-id"),
     }
+
+    def counts_and_rows():
+        found = {}
+        for group in groups:
+            rows = filtered_commitments(group.params)
+            found[group.key] = (
+                rows.count(),
+                list(
+                    rows.select_related("agreement", "party")
+                    .with_latest_report()
+                    .order_by(*orderings[group.key])[:shown]
+                ),
+            )
+        return found
+
+    # Counting the open commitments scans them all: the counts and rows are kept while the
+    # data is unchanged, for the day and the settings that chose them.
+    found = cached_figures(
+        f"attention:{today.isoformat()}:{months}:{days}:{shown}", counts_and_rows
+    )
     for group in groups:
-        rows = filtered_commitments(group.params)
-        group.count = rows.count()
-        group.rows = list(
-            rows.select_related("agreement", "party")
-            .with_latest_report()
-            .order_by(*orderings[group.key])[:shown]
-        )
+        group.count, group.rows = found[group.key]
         for row in group.rows:
             row.latest_news = (
                 format_partial_date(row.latest_report_on, row.latest_report_precision)

@@ -135,6 +135,33 @@ def changed_on_commit(using=DEFAULT_DB_ALIAS):
     return version_change
 
 
+FIGURES_KEY_PREFIX = "tracker:figures:"
+# A day at most: figures that depend on the date carry it in their name as well.
+FIGURES_SECONDS = 24 * 60 * 60
+
+
+def cached_figures(name, build):
+    """`build()`'s value, kept in the shared cache while the data version stays the same.
+
+    For figures that cost a scan of whole tables (the dashboard's counts) and that any write
+    may change. The version is read before building, so figures built while a write commits
+    are stored under the old version and never served after it. Inside a transaction that
+    has written tracker data not yet committed, the figures are built from what it sees and
+    not stored, as the API's page cache does.
+    """
+    if pending():
+        return build()
+    version = current()
+    cache = shared_cache()
+    key = FIGURES_KEY_PREFIX + name
+    entry = cache.get(key)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    value = build()
+    cache.set(key, (version, value), timeout=FIGURES_SECONDS)
+    return value
+
+
 def record_changed(sender, using=DEFAULT_DB_ALIAS, **kwargs):
     changed_on_commit(using)
 

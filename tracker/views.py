@@ -12,7 +12,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.db.models.functions import TruncMonth
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
@@ -25,6 +24,7 @@ from . import columns, graph, roles
 from .attention import attention_groups
 from .choices import ClaimField, CommitmentStatus
 from .claims import load_disputes
+from .data_version import cached_figures
 from .dates import EARLIEST_DATE, LATEST_DATE, periods
 from .desk import desk_context
 from .filtersets import (
@@ -46,6 +46,7 @@ from .models import (
     Person,
     Source,
 )
+from .pagination import EstimatedCountPaginator
 
 
 class ReadAccessMixin(AccessMixin):
@@ -134,7 +135,7 @@ class FilteredListView(ReadAccessMixin, TemplateView):
         return self.render_to_response(context)
 
     def paginate(self, request, rows):
-        paginator = Paginator(rows, self.paginate_by)
+        paginator = EstimatedCountPaginator(rows, self.paginate_by)
         raw = request.GET.get("page") or "1"
         page_error = None
         try:
@@ -569,28 +570,19 @@ class DashboardView(ReadAccessMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
+        # Each figure scans a whole table: they are kept while the data is unchanged.
+        figures = cached_figures("dashboard", dashboard_figures)
         counts = [
-            (
-                Agreement._meta.verbose_name_plural,
-                Agreement.objects.count(),
-                "tracker:agreement-list",
-            ),
-            (
-                Organisation._meta.verbose_name_plural,
-                Organisation.objects.count(),
-                "tracker:organisation-list",
-            ),
-            (Person._meta.verbose_name_plural, Person.objects.count(), "tracker:person-list"),
-            (
-                Commitment._meta.verbose_name_plural,
-                Commitment.objects.count(),
-                "tracker:commitment-list",
-            ),
-            (Source._meta.verbose_name_plural, Source.objects.count(), "tracker:source-list"),
+            (model._meta.verbose_name_plural, figures["counts"][model.__name__], url)
+            for model, url in (
+                (Agreement, "tracker:agreement-list"),
+                (Organisation, "tracker:organisation-list"),
+                (Person, "tracker:person-list"),
+                (Commitment, "tracker:commitment-list"),
+                (Source, "tracker:source-list"),
+            )
         ]
-        by_status = dict(
-            Commitment.objects.order_by().values_list("status").annotate(n=Count("pk"))
-        )
+        by_status = figures["by_status"]
         total = sum(by_status.values()) or 1
         statuses = [
             {
@@ -611,7 +603,7 @@ class DashboardView(ReadAccessMixin, TemplateView):
             attention=attention,
             overdue=attention[0].rows,
             latest=latest,
-            **timelines(),
+            **timelines(figures["per_month"]),
             today=today,
         )
         return context
@@ -624,10 +616,26 @@ TIMELINE_LABEL_CHARACTER_WIDTH = 6.5
 PHONE_TIMELINE = {"width": 360, "height": 220, "max_bars": 16}
 
 
-def timelines():
+def dashboard_figures():
+    """What the dashboard counts: each list's rows, commitments by status, agreements signed
+    per month."""
+    return {
+        "counts": {
+            model.__name__: model.objects.count()
+            for model in (Agreement, Organisation, Person, Commitment, Source)
+        },
+        "by_status": dict(
+            Commitment.objects.order_by().values_list("status").annotate(n=Count("pk"))
+        ),
+        "per_month": agreements_signed_per_month(),
+    }
+
+
+def timelines(per_month=None):
     """The dashboard's timeline for wide screens (`timeline`) and for phones
     (`phone_timeline`), from one query; the stylesheet shows the one that fits."""
-    per_month = agreements_signed_per_month()
+    if per_month is None:
+        per_month = agreements_signed_per_month()
     return {
         "timeline": agreement_timeline(per_month=per_month),
         "phone_timeline": agreement_timeline(per_month=per_month, **PHONE_TIMELINE),
