@@ -33,6 +33,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import post_delete, post_save
 
 VERSION_KEY = "tracker:data-version"
+# With a read replica: the primary's write position when the version last changed.
+POSITION_KEY = "tracker:data-version-position"
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +76,22 @@ def start():
 
 
 def change():
-    """A new version, now. Writers call `changed_on_commit()` instead."""
-    shared_cache().set(VERSION_KEY, secrets.token_hex(8), timeout=None)
+    """A new version, now. Writers call `changed_on_commit()` instead.
+
+    With a read replica, the primary's write position is stored first: a reader who sees the
+    new version then finds beside it a position at or after the write that made it, and
+    builds from the replica only once the replica has replayed that far
+    (`routers.replica_behind`).
+    """
+    from . import routers
+
+    cache = shared_cache()
+    position = routers.primary_position()
+    if position is None:
+        cache.delete(POSITION_KEY)
+    else:
+        cache.set(POSITION_KEY, position, timeout=None)
+    cache.set(VERSION_KEY, secrets.token_hex(8), timeout=None)
 
 
 class VersionChange:
@@ -149,16 +165,31 @@ def cached_figures(name, build):
     has written tracker data not yet committed, the figures are built from what it sees and
     not stored, as the API's page cache does.
     """
+    from . import routers
+    from .shared_cache import REDIS_ERRORS
+
     if pending():
         return build()
-    version = current()
     cache = shared_cache()
     key = FIGURES_KEY_PREFIX + name
-    entry = cache.get(key)
+    try:
+        version = current()
+        entry = cache.get(key)
+    except REDIS_ERRORS as error:
+        # The page needs only the database: built afresh, as without the cache.
+        logger.warning("The shared cache does not answer; figures built afresh: %s", error)
+        return build()
     if entry is not None and entry[0] == version:
         return entry[1]
+    if routers.replica_behind():
+        # Built from a replica that lacks the write behind this version, the figures would
+        # be kept as current while older.
+        routers.read_from_primary()
     value = build()
-    cache.set(key, (version, value), timeout=FIGURES_SECONDS)
+    try:
+        cache.set(key, (version, value), timeout=FIGURES_SECONDS)
+    except REDIS_ERRORS as error:
+        logger.warning("The shared cache does not answer; figures not kept: %s", error)
     return value
 
 

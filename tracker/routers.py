@@ -167,17 +167,21 @@ def record_written(sender, **kwargs):
 
 
 def replica_behind():
-    """Whether the replica lacks some of what the primary has committed until now.
+    """Whether the replica lacks some of what the primary had committed when the data version
+    last changed.
 
     Only asked while a request would read from the replica; False without one, or on a
     replica that cannot say (it then serves as it would anyway).
     """
     if not reads_from_replica():
         return False
+    from .data_version import POSITION_KEY, shared_cache
+
     try:
-        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            cursor.execute("SELECT pg_current_wal_lsn()::text")
-            primary_lsn = cursor.fetchone()[0]
+        # Where the primary stood when the data version last changed; its position now
+        # when that is unknown (later writes of other tables, such as the database cache's,
+        # would otherwise count as lag).
+        primary_lsn = shared_cache().get(POSITION_KEY) or primary_position(required=True)
         with connections[REPLICA_DB_ALIAS].cursor() as cursor:
             cursor.execute(
                 "SELECT pg_last_wal_replay_lsn() IS NULL OR pg_last_wal_replay_lsn() < %s::pg_lsn",
@@ -187,6 +191,21 @@ def replica_behind():
     except DatabaseError as error:
         logger.warning("Could not compare the replica's position with the primary's: %s", error)
         return True
+
+
+def primary_position(required=False):
+    """The primary's write position now, where a replica reads beside it; else None."""
+    if not required and replica_alias() is None:
+        return None
+    try:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
+            return cursor.fetchone()[0]
+    except DatabaseError:
+        if required:
+            raise
+        logger.warning("Could not read the primary's write position.", exc_info=True)
+        return None
 
 
 def read_from_primary():

@@ -43,7 +43,7 @@ def replica_query(sql, params=()):
 def wait_for_replica():
     """Until the replica has replayed everything the primary has committed so far."""
     with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
         target = cursor.fetchone()[0]
     deadline = time.monotonic() + WAIT_SECONDS
     while True:

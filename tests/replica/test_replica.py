@@ -137,3 +137,27 @@ def test_healthz_reports_the_replica_and_its_lag(live_replica, client):
         time.sleep(0.05)
     health = client.get("/healthz").json()
     assert health["replica"] == "ok" and health["replica_lag_seconds"] > 0
+
+
+def organisations_counted(dashboard):
+    (count,) = [n for _label, n, url in dashboard.context["counts"] if "organisation" in url]
+    return count
+
+
+def test_the_dashboards_figures_are_not_kept_from_a_lagging_replica(
+    live_replica, django_user_model
+):
+    """Figures built from a replica that has not replayed the write behind the data version
+    would be kept as current: the dashboard would show the old count until the next write."""
+    reader = logged_in(django_user_model, "reader", READERS)
+    factories.OrganisationFactory()
+    wait_for_replica()
+    before = organisations_counted(reader.get("/"))
+
+    replica_query("SELECT pg_wal_replay_pause()")
+    factories.OrganisationFactory()
+    reader.get("/")  # a view while the replica lags
+    replica_query("SELECT pg_wal_replay_resume()")
+    wait_for_replica()
+
+    assert organisations_counted(reader.get("/")) == before + 1
