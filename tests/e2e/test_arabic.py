@@ -110,3 +110,32 @@ def test_arabic_pages_read_right_to_left_without_sideways_scrolling(
         if size == "phone":
             by_design.add("js-inline-admin-formset inline-group")
         assert set(shown["clipped"]) - by_design == set(), (name, shown["clipped"])
+
+
+# Where a paragraph's first letter puts its full stop, and which way a quote's marks face.
+READING = """() => {
+  const summary = document.querySelector('section[aria-labelledby=summary-heading] p');
+  const quote = document.querySelector('.citations q');
+  const range = document.createRange();
+  range.selectNodeContents(summary);
+  const rects = [...range.getClientRects()];
+  const last = rects[rects.length - 1];
+  return {
+    text: summary.textContent.trim(),
+    lastLineLeft: last.left - summary.getBoundingClientRect().left,
+    quotes: getComputedStyle(quote).quotes,
+  };
+}"""
+
+
+def test_a_french_or_english_text_in_an_arabic_page_reads_as_written(live_server, arabic_pages):
+    """A summary written in English starts at the left and ends with its full stop; a quote
+    opens with the mark its language opens with."""
+    page = arabic_pages("desktop")
+    agreement = Agreement.objects.exclude(summary="").first()
+    page.goto(f"{live_server.url}{agreement.get_absolute_url()}")
+    shown = page.evaluate(READING)
+    assert shown["text"].endswith(".")
+    # Written left to right, its last (short) line starts at the paragraph's left edge.
+    assert shown["lastLineLeft"] < 5, shown
+    assert shown["quotes"].startswith('"“" "”"'), shown
