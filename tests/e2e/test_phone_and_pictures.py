@@ -96,6 +96,25 @@ def test_every_list_is_labelled_cards_without_sideways_scrolling_on_a_phone(
         save(page, f"{name}-phone-{language}")
 
 
+# Words of the results' cells that the browser broke across two lines (a hyphen may end a line).
+BROKEN_WORDS = """() => {
+  const broken = [];
+  for (const cell of document.querySelectorAll('.results td')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.textContent.matchAll(/[^\\s-]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const lines = new Set([...range.getClientRects()].map(rect => Math.round(rect.top)));
+        if (lines.size > 1) broken.push(match[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_every_list_stays_a_table_with_headings_on_a_desktop(
     live_server, article_data, browser_page, language
@@ -108,6 +127,8 @@ def test_every_list_stays_a_table_with_headings_on_a_desktop(
         cards = page.evaluate(CARDS)
         assert cards["headerShown"] and not cards["rowsAsCards"], url
         assert cards["pageWidth"] <= 1366, url
+        # A column narrows to its longest word, not below: "Convention", not "Conven/tion".
+        assert page.evaluate(BROKEN_WORDS) == [], url
         save(page, f"{url.strip('/')}-desktop-{language}")
 
 
