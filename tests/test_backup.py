@@ -526,3 +526,15 @@ def test_a_backup_from_before_the_roles_restores_its_accounts_with_the_roles_mig
     editor, apiclient = User.objects.get(username="editor"), User.objects.get(username="apiclient")
     assert editor.has_perm(roles.READ_UI) and editor.has_perm("tracker.change_organisation")
     assert apiclient.has_perm(roles.READ_API) and not apiclient.has_perm(roles.READ_UI)
+
+
+def test_a_flush_or_migrate_changes_the_data_version(db, empty_the_database):
+    """`flush` empties tables without a save or delete signal: pages and dashboard figures
+    kept under the version of before would show records that are gone."""
+    from tracker import data_version
+
+    before = data_version.current()
+    empty_the_database()
+    after_flush = data_version.current()
+    call_command("migrate", verbosity=0)
+    assert before != after_flush != data_version.current()

@@ -23,6 +23,11 @@ class TrackerConfig(AppConfig):
             dispatch_uid="tracker.data_version.create_cache_tables",
         )
         post_migrate.connect(
+            data_version.changed_by_migrate,
+            sender=self,
+            dispatch_uid="tracker.data_version.changed_by_migrate",
+        )
+        post_migrate.connect(
             roles.sync_after_migrate,
             sender=self,
             dispatch_uid="tracker.roles.sync_after_migrate",
