@@ -827,7 +827,10 @@ LIST_QUERIES = {
 @pytest.mark.parametrize("url", LIST_QUERIES)
 def test_lists_load_only_what_their_columns_show(admin_client, url, django_assert_num_queries):
     build_rows(3)
-    with django_assert_num_queries(LIST_QUERIES[url]):
+    # PostgreSQL: one more, the planner's estimate of the table's rows, read from the catalogue
+    # before an unfiltered list is counted (tracker/pagination.py).
+    estimate = 1 if connection.vendor == "postgresql" else 0
+    with django_assert_num_queries(LIST_QUERIES[url] + estimate):
         fetch(admin_client, url)
 
 
