@@ -51,7 +51,7 @@ REDIS_TESTS := tests/test_redis.py tests/test_health.py tests/test_api_cache.py 
 
 .PHONY: test-redis test-servers
 test-redis: setup
-	scripts/with-redis $(PYTEST) $(REDIS_TESTS)
+	scripts/with-redis env $(PYTEST) $(REDIS_TESTS)
 
 # Two `make serve` servers sharing one PostgreSQL and one Redis; required here, so a missing
 # server fails instead of leaving the tests out.
