@@ -8,10 +8,15 @@ table it estimates at `ESTIMATE_FROM` rows or more, where being off by a few row
 matter to anyone reading "1,000,000 results". Anything filtered, any smaller table, and
 every table on SQLite (where `COUNT(*)` reads the smallest index, no estimate is kept, and a
 deployment stays far smaller) is counted exactly.
+
+A page is chosen by id before its rows are read (`page_rows`): sorting whole rows, with their
+text and joined names, for the 25 shown costs most of a filtered list whose order no index
+gives (60,000 commitments with no news: 330 ms on SQLite; 30 ms by id first).
 """
 
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 ESTIMATE_FROM = 500_000
@@ -38,7 +43,16 @@ def estimated_rows(queryset):
 
 
 class EstimatedCountPaginator(Paginator):
-    """Django's paginator, counting a large unfiltered table by the planner's estimate."""
+    """Django's paginator, counting a large unfiltered table by the planner's estimate, and
+    reading a page's rows by id (`page_rows`)."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(page_rows(self.object_list, bottom, top), number, self)
 
     @cached_property
     def count(self):
@@ -48,3 +62,20 @@ class EstimatedCountPaginator(Paginator):
             if estimate is not None and estimate >= ESTIMATE_FROM:
                 return estimate
         return super().count
+
+
+def page_rows(object_list, bottom, top):
+    """Rows `bottom`..`top` of `object_list`, in its order: for an ordered queryset, the page's
+    ids are sorted and cut by a subquery, and only their rows are read whole, in one query."""
+    if not isinstance(object_list, QuerySet):
+        return object_list[bottom:top]
+    query = object_list.query
+    if (
+        not object_list.ordered
+        or query.distinct
+        or query.combinator
+        or query.is_sliced
+        or query.group_by is not None
+    ):
+        return object_list[bottom:top]
+    return object_list.filter(pk__in=object_list.values("pk")[bottom:top])
