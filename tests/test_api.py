@@ -339,6 +339,8 @@ def test_agreement_shows_parties_commitments_and_their_evidence(api):
             "status": "announced",
             "due_on": "2023-06-30",
             "met_on": None,
+            "latest_news_on": None,
+            "status_changed_on": None,
             "citations": evidence(5),
         }
     ]

@@ -1087,8 +1087,15 @@ class CommitmentAdmin(TrackerAdmin):
         """Once a commitment has reports, they decide its status: it is edited through them."""
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None and obj.reports.exists():
-            readonly += ["status", "met_on"]
+            readonly += ["status", "met_on", "latest_news_on", "status_changed_on"]
         return readonly
+
+    def get_fields(self, request, obj=None):
+        """The dates its reports keep are shown once it has reports."""
+        fields = list(self.fields)
+        if obj is not None and obj.reports.exists():
+            fields.append(("latest_news_on", "status_changed_on"))
+        return fields
 
     fields = [
         "slug",

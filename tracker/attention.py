@@ -108,19 +108,24 @@ def attention_groups(today, shown=SHOWN):
     orderings = {
         "overdue": ("due_on", "id"),
         "no_news": ("agreement__signed_on", "id"),
-        "status_changed": ("-latest_report_on", "-id"),
+        "status_changed": ("-latest_news_on", "-id"),
     }
 
     def counts_and_rows():
         found = {}
         for group in groups:
             rows = filtered_commitments(group.params)
+            ordering = orderings[group.key]
+            # The first few are chosen by id alone, then read whole: sorting whole rows with
+            # their latest report would compute that report for every row in the group.
+            first = rows.order_by(*ordering).values("pk")[:shown]
             found[group.key] = (
                 rows.count(),
                 list(
-                    rows.select_related("agreement", "party")
+                    Commitment.objects.filter(pk__in=first)
+                    .select_related("agreement", "party")
                     .with_latest_report()
-                    .order_by(*orderings[group.key])[:shown]
+                    .order_by(*ordering)
                 ),
             )
         return found

@@ -5,7 +5,7 @@ Validation is mirrored by named database constraints, and every record keeps its
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import DEFERRED, F, Q
 from django.db.models.lookups import Regex
 from django.urls import reverse
 from django.utils import timezone
@@ -547,8 +547,23 @@ class Agreement(SearchableModel):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # Its commitments were first heard of at its signing (`Commitment.last_heard_on`).
+        loaded = getattr(self, "signed_on_loaded", DEFERRED)
+        if self.__dict__.get("signed_on", DEFERRED) != loaded:
+            if loaded is not DEFERRED:
+                Commitment.objects.filter(agreement=self).keep_last_heard()
+            self.signed_on_loaded = self.__dict__.get("signed_on", DEFERRED)
+
     def get_absolute_url(self):
         return reverse("tracker:agreement-detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        agreement = super().from_db(db, field_names, values)
+        agreement.signed_on_loaded = agreement.__dict__.get("signed_on", DEFERRED)
+        return agreement
 
     def natural_key(self):
         return (self.slug,)
@@ -683,6 +698,15 @@ class Commitment(SearchableModel):
         editable=False,
     )
     own_met_on = date_field(_("met on, before any report"), editable=False)
+    # Kept from its progress reports too, so that the lists of what needs attention filter on
+    # an indexed column instead of reading every commitment's reports: the date of its latest
+    # report, and the latest date a report gave it a new status.
+    latest_news_on = date_field(_("latest news on"), editable=False)
+    status_changed_on = date_field(_("status last changed on"), editable=False)
+    # The latest of its agreement's signing (its first news) and its latest report, kept by
+    # `save`, `Agreement.save` and `CommitmentQuerySet.keep_last_heard`: the no-news list
+    # filters on it alone, without joining the agreements.
+    last_heard_on = date_field(_("last heard of on"), editable=False)
 
     history = HistoricalRecords()
     objects = querysets.CommitmentQuerySet.as_manager()
@@ -715,14 +739,30 @@ class Commitment(SearchableModel):
             date_range_constraint("due_on"),
             date_range_constraint("met_on"),
             date_range_constraint("own_met_on"),
+            date_range_constraint("latest_news_on"),
+            date_range_constraint("status_changed_on"),
+            date_range_constraint("last_heard_on"),
         ]
-        indexes = [models.Index(fields=["status", "due_on"], name="commitment_status_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="commitment_status_due_idx"),
+            models.Index(
+                fields=["status", "last_heard_on", "agreement"], name="commitment_status_heard_idx"
+            ),
+            models.Index(fields=["status_changed_on"], name="commitment_changed_idx"),
+        ]
 
     def __str__(self):
         return self.description if len(self.description) <= 80 else self.description[:79] + "…"
 
     def save(self, *args, **kwargs):
         self.fill_slug()
+        signed_on = self.agreement.signed_on if self.agreement_id else None
+        self.last_heard_on = max(
+            (day for day in (self.latest_news_on, signed_on) if day is not None), default=None
+        )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "last_heard_on"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

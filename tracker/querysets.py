@@ -4,8 +4,8 @@ from typing import NamedTuple
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -388,7 +388,6 @@ class AgreementQuerySet(SlugQuerySet, SearchQuerySet, DisputedQuerySet):
                 "commitments",
                 queryset=_model("Commitment")
                 .objects.select_related("party", "beneficiary")
-                .with_latest_news()
                 .prefetch_related(Prefetch("citations", queryset=citation)),
             ),
             Prefetch("citations", queryset=citation),
@@ -441,36 +440,51 @@ class CommitmentQuerySet(SlugQuerySet, SearchQuerySet, DisputedQuerySet):
 
     def status_changed(self, after=None, before=None):
         """Commitments a progress report dated `after`..`before` (inclusive) gave a new status:
-        one other than the report before it said, or than the commitment's own for its first."""
+        one other than the report before it said, or than the commitment's own for its first.
+
+        A change on or after `after` means the latest change is: that is the kept, indexed
+        `status_changed_on` (tracker/reports.py). Only a range closed by `before` reads the
+        reports, of the commitments that date leaves.
+        """
+        changed = self.filter(status_changed_on__isnull=False)
+        if after is not None:
+            changed = changed.filter(status_changed_on__gte=after)
+        if before is None:
+            return changed
         report = _model("CommitmentReport").objects
         previous = report.filter(
             commitment=OuterRef("commitment"), reported_on__lt=OuterRef("reported_on")
         ).order_by("-reported_on", "-id")
-        changes = report.filter(commitment=OuterRef("pk")).exclude(
+        changes = report.filter(commitment=OuterRef("pk"), reported_on__lte=before).exclude(
             status=Coalesce(Subquery(previous.values("status")[:1]), F("commitment__own_status"))
         )
         if after is not None:
             changes = changes.filter(reported_on__gte=after)
-        if before is not None:
-            changes = changes.filter(reported_on__lte=before)
-        return self.filter(Exists(changes))
+        return changed.filter(Exists(changes))
 
     def no_news_since(self, day):
         """Commitments nothing was heard of on or after `day`: no report, and not promised then
-        (the agreement's signing is their first news)."""
-        report = _model("CommitmentReport").objects
-        return self.exclude(
-            Exists(report.filter(commitment=OuterRef("pk"), reported_on__gte=day))
-        ).exclude(agreement__signed_on__gte=day)
+        (the agreement's signing is their first news); by the kept, indexed `last_heard_on`."""
+        return self.filter(Q(last_heard_on__isnull=True) | Q(last_heard_on__lt=day))
+
+    def keep_last_heard(self):
+        """Set `last_heard_on` from each commitment's `latest_news_on` and its agreement's
+        signing, in one UPDATE: for writers that bypass `Commitment.save`."""
+        signed = (
+            _model("Agreement").objects.filter(pk=OuterRef("agreement_id")).values("signed_on")[:1]
+        )
+        # Both databases' GREATEST, whatever they make of a NULL argument.
+        return self.update(
+            last_heard_on=Greatest(
+                Coalesce(F("latest_news_on"), Subquery(signed)),
+                Coalesce(Subquery(signed), F("latest_news_on")),
+            )
+        )
 
     def with_latest_report(self):
         """Each commitment with its latest report's `latest_report_on`, `..._precision` and
         `..._status`, and its `report_count` (tracker/columns.py and the dashboard show them)."""
         return self.annotate(**latest_report_annotations())
-
-    def with_latest_news(self):
-        """Each commitment with `latest_news_on`: the date of its latest progress report."""
-        return self.annotate(latest_news_on=Max("reports__reported_on"))
 
 
 class CommitmentReportQuerySet(SearchQuerySet):

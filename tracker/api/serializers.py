@@ -281,6 +281,11 @@ COMMITMENT = Shape(
     choice("status", CommitmentStatus, "What became of it, as far as the sources say."),
     Date("due_on", "When it is due, if a date was given."),
     Date("met_on", "When it was met, for a met or partly met commitment."),
+    Date("latest_news_on", "The date of its latest progress report; null before its first."),
+    Date(
+        "status_changed_on",
+        "The latest date a progress report gave it a new status; null if none did.",
+    ),
     DisputedFields(),
     Citations(),
     Many(

@@ -256,6 +256,8 @@ def floor_agreements():
             "status",
             "due_on",
             "met_on",
+            "latest_news_on",
+            "status_changed_on",
         )
     )
     commitment_citations = citations_by("commitment", [row[0] for row in commitment_rows])
@@ -272,6 +274,8 @@ def floor_agreements():
                 "status": row[9],
                 "due_on": row[10],
                 "met_on": row[11],
+                "latest_news_on": row[12],
+                "status_changed_on": row[13],
                 "citations": commitment_citations.get(row[0], []),
             }
         )
@@ -453,6 +457,8 @@ def floor_commitments():
             "status",
             "due_on",
             "met_on",
+            "latest_news_on",
+            "status_changed_on",
         )[:PAGE_SIZE]
     )
     url = detail_prefix("tracker:commitment-detail", "pk")
@@ -492,6 +498,8 @@ def floor_commitments():
             "status": row[11],
             "due_on": row[12],
             "met_on": row[13],
+            "latest_news_on": row[14],
+            "status_changed_on": row[15],
             "disputed_fields": disputed.get(row[0], []),
             "citations": cited.get(row[0], []),
             "reports": reports.get(row[0], []),
