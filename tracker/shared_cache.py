@@ -13,9 +13,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.core.cache import caches
-from django.http import JsonResponse
-from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+from .timeouts import unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -103,9 +103,4 @@ class SharedCacheUnavailableMiddleware:
             "The shared cache (Redis) does not answer, so this request could not be served. "
             "Try again in a moment."
         )
-        if request.path_info.startswith("/api/"):
-            response = JsonResponse({"detail": message}, status=503)
-        else:
-            response = render(request, "tracker/503.html", {"message": message}, status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return unavailable(request, message, RETRY_AFTER_SECONDS)

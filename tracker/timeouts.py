@@ -95,6 +95,16 @@ def is_statement_timeout(error):
     return isinstance(cause, sqlite3.OperationalError) and str(cause) == "interrupted"
 
 
+def unavailable(request, message, retry_after):
+    """A 503 answer saying `message`, in the API's envelope or as a page, with Retry-After."""
+    if request.path_info.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=503)
+    else:
+        response = render(request, "tracker/503.html", {"message": message}, status=503)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 class StatementTimeoutMiddleware:
     """A view whose statement was cancelled answers 503 with Retry-After, never a 500.
 
@@ -121,9 +131,4 @@ class StatementTimeoutMiddleware:
             "The database took too long to answer this request and it was stopped. "
             "Try again in a moment; if it happens again, narrow the search or the filters."
         )
-        if request.path_info.startswith("/api/"):
-            response = JsonResponse({"detail": message}, status=503)
-        else:
-            response = render(request, "tracker/503.html", {"message": message}, status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return unavailable(request, message, RETRY_AFTER_SECONDS)
