@@ -103,8 +103,19 @@ def test_a_date_in_arabic_has_its_arabic_month_name_and_western_digits(admin_cli
         signed_on=datetime.date(2021, 12, 28), signed_on_precision=DatePrecision.DAY
     )
     html = get(admin_client, agreement.get_absolute_url(), "ar").content.decode()
-    assert "28 ديسمبر 2021" in html
+    # Morocco's month names (CLDR ar-MA), not the Middle East's "ديسمبر".
+    assert "28 دجنبر 2021" in html
     assert not re.search("[\u0660-\u0669]", html)  # no Arabic-Indic digit anywhere
+
+
+@pytest.mark.parametrize(
+    ("day", "month"),
+    [(datetime.date(2022, 5, 1), "ماي 2022"), (datetime.date(2022, 8, 1), "غشت 2022")],
+)
+def test_a_month_in_arabic_is_named_as_morocco_names_it(admin_client, day, month):
+    agreement = factories.AgreementFactory(signed_on=day, signed_on_precision=DatePrecision.MONTH)
+    html = get(admin_client, agreement.get_absolute_url(), "ar").content.decode()
+    assert month in html
 
 
 def test_a_date_in_french_reads_day_month_year(admin_client):
@@ -136,7 +147,7 @@ def test_the_csv_keeps_iso_dates_and_plain_numbers_in_arabic(admin_client):
         else response.content.decode()
     )
     assert "2021-12-28" in text
-    assert "ديسمبر" not in text
+    assert "دجنبر" not in text
 
 
 def po_entries(path):

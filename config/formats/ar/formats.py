@@ -2,7 +2,8 @@
 
 Django's own `ar` formats put an Arabic comma after the month ("28 ديسمبر، 2021"), right-to-left
 marks inside the short date and a 12-hour clock, and group no thousands; Moroccan usage (and
-the CLDR's ar-MA) writes "28 ديسمبر 2021", "9.648" and "3,5".
+the CLDR's ar-MA) writes "28 دجنبر 2021", "9.648" and "3,5" (the month names, Morocco's
+own, are in the tracker's Arabic catalogue).
 """
 
 DATE_FORMAT = "j F Y"
