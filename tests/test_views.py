@@ -262,9 +262,11 @@ def test_agreement_sorting_pagination_and_counts(admin_client):
     assert 'href="?ordering=title&amp;page=1"' in by_title.content.decode()
 
 
-def test_a_list_page_sorts_only_ids_and_reads_the_shown_rows_whole(admin_client):
-    """Sorting whole rows (text, joined names) to show 25 cost most of a long filtered list;
-    the page's ids are chosen first, in the list's order, and only their rows are read."""
+def test_a_list_page_sorts_only_ids_and_reads_the_shown_rows_whole_on_sqlite(admin_client):
+    """SQLite sorted whole rows (text, joined names, subqueries) to show 25: the page's ids
+    are chosen first, in the list's order, and only their rows are read. PostgreSQL computes
+    those columns after its own top-N sort, and the subquery made it join every row of a
+    many-joined list first: there the page is cut as Django cuts it."""
     agreement = factories.AgreementFactory()
     made = [
         factories.CommitmentFactory(agreement=agreement, status=CommitmentStatus.ANNOUNCED)
@@ -274,8 +276,9 @@ def test_a_list_page_sorts_only_ids_and_reads_the_shown_rows_whole(admin_client)
         second = page(admin_client, "/commitments/", status="announced", page=2)
     assert [c.pk for c in rows_of(second)] == [c.pk for c in made[25:]]
     (rows_query,) = [q["sql"] for q in queries if 'SELECT "tracker_commitment"."id", ' in q["sql"]]
-    assert re.search(r'"tracker_commitment"\."id" IN \(SELECT', rows_query), rows_query
-    assert re.search(r"LIMIT 5 OFFSET 25\)", rows_query), rows_query
+    by_id_first = connection.vendor == "sqlite"
+    assert bool(re.search(r'"tracker_commitment"\."id" IN \(SELECT', rows_query)) == by_id_first
+    assert bool(re.search(r"LIMIT 5 OFFSET 25\)", rows_query)) == by_id_first
 
 
 @pytest.mark.django_db
