@@ -14,8 +14,8 @@ rows, with their text, joined names and subqueries, to keep the 25 shown, which 
 filtered list whose order no index gives (60,000 commitments with no news: 330 ms; 30 ms by
 id first). PostgreSQL computes such columns after its own top-N sort already, and with the
 id subquery it joined every row of a list of many joins before keeping the page's (the
-citation changelist: 3 s instead of about 0.2 s at the default size), so it cuts as Django
-does.
+citation changelist: 3 s at the default size; at a tenth, 345 ms against 171 ms), so it cuts
+as Django does.
 """
 
 from django.core.paginator import Paginator
