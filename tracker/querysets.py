@@ -180,10 +180,15 @@ class SourceQuerySet(SlugQuerySet, SearchQuerySet):
         about = Q()
         for path in CITED_ABOUT[kind]:
             about |= Q(**{path: record})
-        mentions = _model("Mention").objects.filter(source=OuterRef("pk"), **{kind: record})
-        return self.filter(Exists(mentions)).annotate(
+        mentions = _model("Mention").objects.filter(**{kind: record}).order_by()
+        # `id IN (its mentions' sources)`, not `EXISTS` per source: the record's own mentions
+        # are found by their index, where EXISTS made SQLite test every source in the table.
+        return self.filter(pk__in=mentions.values("source")).annotate(
             mention_count=Subquery(
-                mentions.order_by().values("source").annotate(total=Count("pk")).values("total")
+                mentions.filter(source=OuterRef("pk"))
+                .values("source")
+                .annotate(total=Count("pk"))
+                .values("total")
             ),
             cites_it=Exists(_model("Citation").objects.filter(about, source=OuterRef("pk"))),
         )
