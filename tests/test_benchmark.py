@@ -1,5 +1,10 @@
 import io
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -8,7 +13,7 @@ from django.db import connection
 
 from tests.test_generate_data import generate
 from tracker import models, shared_cache
-from tracker.devtools.benchmarking import busiest_samples
+from tracker.devtools.benchmarking import busiest_samples, describe_worker_memory, worker_memory
 
 
 @pytest.mark.django_db
@@ -86,3 +91,46 @@ def test_benchmark_measures_the_pages_of_the_records_with_the_most_follow_up():
         models.CommitmentReport.objects.filter(commitment__agreement=samples["agreements"]).count()
         == most_on_agreement
     )
+
+
+CHILD = """import sys, time
+held = bytearray(int(sys.argv[1]))
+open(sys.argv[2], "a").write("x")
+time.sleep(60)
+"""
+MASTER = """import subprocess, sys, time
+for size in ("1", str(50 * 2**20)):
+    subprocess.Popen([sys.executable, sys.argv[1], size, sys.argv[2]])
+time.sleep(60)
+"""
+
+
+def test_load_run_reads_the_memory_of_each_worker_of_the_server(tmp_path):
+    """After a load run the benchmark reports each gunicorn worker's memory: the children of
+    the server's master process, read from /proc; a worker holding 50 MB more than another
+    shows it."""
+    (tmp_path / "child.py").write_text(CHILD)
+    (tmp_path / "master.py").write_text(MASTER)
+    ready = tmp_path / "ready"
+    master = subprocess.Popen(
+        [sys.executable, tmp_path / "master.py", tmp_path / "child.py", ready]
+    )
+    workers = []
+    try:
+        for _ in range(200):
+            if ready.exists() and len(ready.read_text()) == 2:
+                break
+            time.sleep(0.05)
+        workers = worker_memory(master.pid)
+    finally:
+        for worker in workers:
+            os.kill(worker["pid"], signal.SIGKILL)
+        master.kill()
+        master.wait()
+    assert len(workers) == 2
+    small, large = sorted(worker["rss_mb"] for worker in workers)
+    assert large - small > 45
+    assert all(worker["pss_mb"] > 0 for worker in workers)
+    sentence = describe_worker_memory(workers)
+    assert sentence.startswith(" Worker memory after the run (2 workers): RSS ")
+    assert describe_worker_memory([]) == ""

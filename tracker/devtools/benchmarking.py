@@ -1007,6 +1007,7 @@ def load_run(
             figures[f"{label}_rps"] = rate
             figures[f"{label}_errors"] = errors
             out(f"  load: {path} {rate:.0f} requests/s ({errors} errors)")
+        figures["worker_memory"] = worker_memory(server.pid)
         trivial_rps = figures["trivial_rps"]
         figures["ratio"] = figures["list_rps"] / trivial_rps if trivial_rps else 0
         if floor:
@@ -1022,7 +1023,58 @@ def load_run(
         log.close()
 
 
+def worker_memory(master_pid):
+    """The resident memory of each child of `master_pid` (gunicorn's workers), in MB: RSS,
+    and PSS (each page shared with the master or another worker counted in part), from
+    Linux's /proc. Empty where /proc does not tell."""
+    workers = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                # The command name, in parentheses, may hold spaces: the parent follows it.
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            if parent != master_pid:
+                continue
+            workers.append({"pid": int(entry), **memory_of(int(entry))})
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile, or not ours to read
+    return sorted(workers, key=lambda worker: worker["pid"])
+
+
+def memory_of(pid):
+    figures = {}
+    for path, key, name in (
+        (f"/proc/{pid}/status", "VmRSS:", "rss_mb"),
+        (f"/proc/{pid}/smaps_rollup", "Pss:", "pss_mb"),
+    ):
+        try:
+            with open(path) as lines:
+                for line in lines:
+                    if line.startswith(key):
+                        figures[name] = int(line.split()[1]) / 1024  # kB
+                        break
+        except OSError:
+            pass
+    return figures
+
+
 def tail(log, lines=15):
     log.seek(0)
     text = log.read().decode(errors="replace").strip().splitlines()[-lines:]
     return (": server output:\n" + "\n".join(text)) if text else ""
+
+
+def describe_worker_memory(workers):
+    """A sentence on the workers' memory after a load run, or nothing where it is unknown."""
+    rss = [worker["rss_mb"] for worker in workers or () if "rss_mb" in worker]
+    if not rss:
+        return ""
+    sentence = (
+        f" Worker memory after the run ({len(rss)} workers): RSS {min(rss):.0f}–{max(rss):.0f} MB"
+    )
+    pss = [worker["pss_mb"] for worker in workers if "pss_mb" in worker]
+    if pss:
+        sentence += f", PSS {min(pss):.0f}–{max(pss):.0f} MB"
+    return sentence + "."

@@ -259,5 +259,6 @@ class Command(BaseCommand):
                     if "floor" in load
                     else ""
                 )
+                + benchmarking.describe_worker_memory(load.get("worker_memory"))
             )
         return "\n\n".join(lines)
