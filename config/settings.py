@@ -180,6 +180,9 @@ if DATABASE_REPLICA_URL:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's model backend, reading a user's permissions in one query (tracker/roles.py).
+AUTHENTICATION_BACKENDS = ["tracker.roles.ModelBackend"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

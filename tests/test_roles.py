@@ -10,7 +10,9 @@ from django.contrib.auth.models import Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -267,6 +269,49 @@ def test_every_role_reads_the_api_and_none_writes(records, role):
     assert api.put(f"{API}/agreements/{slug}/", {"title": "x"}).status_code == 405
     assert api.delete(f"{API}/agreements/{slug}/").status_code == 405
     assert api.get(f"{API}/agreements/{slug}/").status_code == HTTPStatus.OK
+
+
+def permission_queries(captured):
+    return [query["sql"] for query in captured if '"auth_permission"' in query["sql"]]
+
+
+@pytest.mark.parametrize("face", ["api", "ui"])
+def test_a_request_reads_the_users_permissions_in_one_query(records, face):
+    """Every API request and UI page checks the user's role: one query, not Django's two (the
+    user's own permissions, then their groups')."""
+    client = token_client("reader") if face == "api" else signed_in("reader")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"{API}/agreements/" if face == "api" else "/agreements/")
+    assert response.status_code == HTTPStatus.OK
+    assert len(permission_queries(captured)) == 1
+
+
+def test_permissions_come_from_the_users_groups_and_their_own_and_follow_changes_at_once(
+    records,
+):
+    """A role taken away is refused on the next request; a permission given to the person
+    alone, outside any role, counts; an inactive account holds none."""
+    token = Token.objects.create(user=person_in("partner", "someone"))
+    api = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert api.get(f"{API}/agreements/").status_code == HTTPStatus.OK
+    user = token.user
+    user.groups.clear()
+    assert api.get(f"{API}/agreements/").status_code == HTTPStatus.FORBIDDEN
+    user.user_permissions.add(Permission.objects.get(codename="read_api"))
+    assert api.get(f"{API}/agreements/").status_code == HTTPStatus.OK
+    fresh = User.objects.get(pk=user.pk)
+    assert fresh.get_all_permissions() == {roles.READ_API}
+    fresh = User.objects.get(pk=user.pk)
+    fresh.is_active = False
+    assert fresh.get_all_permissions() == set()
+    administrator = person_in("administrator")
+    administrator.is_superuser = True
+    assert administrator.get_all_permissions() == {
+        f"{app_label}.{codename}"
+        for app_label, codename in Permission.objects.values_list(
+            "content_type__app_label", "codename"
+        )
+    }
 
 
 # The UI's own login and logout ----------------------------------------------------------------

@@ -15,8 +15,11 @@ the next `migrate`. The four groups' permissions are the code's: change them her
 the admin (the next `migrate` puts them back); give a person more through another group.
 """
 
+import functools
+
+from django.contrib.auth import backends as auth_backends
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.db import connection, transaction
 
 READERS = "Readers"
 EDITORS = "Editors"
@@ -118,3 +121,49 @@ def assign(user, role):
     if role in STAFF_ROLES and not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
+
+
+class ModelBackend(auth_backends.ModelBackend):
+    """Django's, reading a user's permissions, their own and their groups', in one query.
+
+    Every API request and UI page checks one permission. Django's two queries, each built by
+    the ORM anew, were a fifth of a small API page's time; this one is written once, from the
+    models' own table names. Same answers: an inactive or anonymous user holds none, a
+    superuser all, kept for the request on the user (Django's `_perm_cache`)."""
+
+    def get_all_permissions(self, user_obj, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            if user_obj.is_superuser:
+                names = Permission.objects.values_list("content_type__app_label", "codename")
+            else:
+                with connection.cursor() as cursor:
+                    cursor.execute(permissions_sql(), [user_obj.pk, user_obj.pk])
+                    names = cursor.fetchall()
+            user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in names}
+        return user_obj._perm_cache
+
+
+@functools.cache
+def permissions_sql():
+    """The app label and codename of each permission a user (the parameter, twice) holds."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.contenttypes.models import ContentType
+
+    user_model = get_user_model()
+    table = {
+        "permission": Permission._meta.db_table,
+        "content_type": ContentType._meta.db_table,
+        "own": user_model.user_permissions.through._meta.db_table,
+        "membership": user_model.groups.through._meta.db_table,
+        "of_group": Group.permissions.through._meta.db_table,
+    }
+    quoted = {key: connection.ops.quote_name(name) for key, name in table.items()}
+    return (
+        "SELECT ct.app_label, p.codename FROM {permission} p "
+        "JOIN {content_type} ct ON ct.id = p.content_type_id "
+        "WHERE p.id IN (SELECT permission_id FROM {own} WHERE user_id = %s) "
+        "OR p.id IN (SELECT g.permission_id FROM {of_group} g "
+        "JOIN {membership} m ON m.group_id = g.group_id WHERE m.user_id = %s)"
+    ).format(**quoted)
