@@ -667,6 +667,21 @@ def test_bad_parameter_answers_400_naming_it(api, endpoint, params, name, messag
     assert message in " ".join(body["errors"][name])
 
 
+@pytest.mark.parametrize(
+    "endpoint", ["organisations", "people", "agreements", "commitments", "sources"]
+)
+def test_a_list_asked_for_no_filter_is_the_list_an_empty_search_gives(api, article_data, endpoint):
+    """Without a filter parameter the list skips the FilterSet: same records, same order,
+    as when a filter that keeps everything runs (`q=`), paged or not."""
+    url = f"{API}/{endpoint}/"
+    key = "id" if endpoint == "commitments" else "slug"
+    unfiltered = [record[key] for record in get_ok(api, url)["results"]]
+    assert len(unfiltered) > 1
+    assert unfiltered == [record[key] for record in get_ok(api, url, q="")["results"]]
+    paged = [record[key] for record in get_ok(api, url, page_size=1, page=2)["results"]]
+    assert paged == unfiltered[1:2]
+
+
 def test_a_party_named_by_name_or_acronym_filters_the_api(api):
     cluster = factories.OrganisationFactory(name="Moroccan Medical Industry Cluster", acronym="MMI")
     agreement = factories.AgreementPartyFactory(organisation=cluster).agreement
