@@ -619,6 +619,35 @@ def test_record_pages_find_their_sources_by_their_own_mentions_not_by_testing_ev
             assert not any(step.startswith("SCAN tracker_source") for step in plan), plan
 
 
+@pytest.mark.parametrize(
+    "through", ["itself", "link", "position", "party", "commitment", "another organisation"]
+)
+def test_a_source_citing_an_organisations_records_is_not_flagged_as_uncited(admin_client, through):
+    """A source that backs the organisation's link, position, party or commitment cites the
+    organisation; one that backs only another organisation's is "not cited yet"."""
+    organisation = factories.OrganisationFactory(slug="csn", name="Cluster Santé Nord")
+    source = factories.SourceFactory(text="Le Cluster Santé Nord signe. Une phrase citée.")
+    target = {
+        "itself": lambda: {"organisation": organisation},
+        "link": lambda: {
+            "organisation_link": factories.OrganisationLinkFactory(to_organisation=organisation)
+        },
+        "position": lambda: {"position": factories.PositionFactory(organisation=organisation)},
+        "party": lambda: {
+            "agreement_party": factories.AgreementPartyFactory(organisation=organisation)
+        },
+        "commitment": lambda: {"commitment": factories.CommitmentFactory(party=organisation)},
+        "another organisation": lambda: {"organisation": factories.OrganisationFactory()},
+    }[through]()
+    factories.CitationFactory(
+        source=source, quote="Une phrase citée.", **{"organisation": None, **target}
+    )
+    page = admin_client.get("/organisations/csn/").content.decode()
+    section = page.split('<ul class="mentioned-in">')[1].split("</ul>")[0]
+    assert source.get_absolute_url() in section
+    assert ("not cited yet" in section) == (through == "another organisation")
+
+
 def test_french_record_page_says_mentioned_in(admin_client, shared_acronym):
     admin_client.cookies["django_language"] = "fr"
     html = admin_client.get("/people/mounir-idder/").content.decode()

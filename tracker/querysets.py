@@ -159,6 +159,22 @@ CITED_ABOUT = {
 }
 
 
+def cited_about(record):
+    """The citations about `record` (an organisation or a person): of it, or of its links,
+    positions, parties or commitments. Each path is an `IN` of the record's own rows, found
+    by their index; joining every citation to its records made PostgreSQL read them all."""
+    citation = _model("Citation")
+    about = Q()
+    for path in CITED_ABOUT[record._meta.model_name]:
+        relation, _, rest = path.partition("__")
+        if rest:
+            related = citation._meta.get_field(relation).related_model
+            about |= Q(**{f"{relation}__in": related.objects.filter(**{rest: record}).values("pk")})
+        else:
+            about |= Q(**{relation: record})
+    return citation.objects.filter(about)
+
+
 class MentionedQuerySet(models.QuerySet):
     """Records (organisations or people) named in a source's text (tracker/mentions.py)."""
 
@@ -175,11 +191,8 @@ class MentionedQuerySet(models.QuerySet):
 class SourceQuerySet(SlugQuerySet, SearchQuerySet):
     def mentioning(self, record):
         """The sources that name `record` (an organisation or a person), each with
-        `mention_count` and `cites_it`: whether it backs anything about the record yet."""
+        `mention_count`. Which of them cite it yet: `cited_about(record)` on the page's."""
         kind = record._meta.model_name
-        about = Q()
-        for path in CITED_ABOUT[kind]:
-            about |= Q(**{path: record})
         mentions = _model("Mention").objects.filter(**{kind: record}).order_by()
         # `id IN (its mentions' sources)`, not `EXISTS` per source: the record's own mentions
         # are found by their index, where EXISTS made SQLite test every source in the table.
@@ -189,8 +202,7 @@ class SourceQuerySet(SlugQuerySet, SearchQuerySet):
                 .values("source")
                 .annotate(total=Count("pk"))
                 .values("total")
-            ),
-            cites_it=Exists(_model("Citation").objects.filter(about, source=OuterRef("pk"))),
+            )
         )
 
     def with_citation_count(self):

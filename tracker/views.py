@@ -47,6 +47,7 @@ from .models import (
     Source,
 )
 from .pagination import EstimatedCountPaginator
+from .querysets import cited_about
 
 
 class ReadAccessMixin(AccessMixin):
@@ -383,7 +384,16 @@ def mentioned_in(record, shown):
         .defer("text", "search_text")
         .order_by("-published_on", "title")
     )
-    return {"mentioned_in": sources[:shown], "mentioned_in_count": sources.count()}
+    page = list(sources[:shown])
+    # Asked of the page's sources only: their citations, by the source index.
+    citing = set(
+        cited_about(record).filter(source__in=page).values_list("source_id", flat=True)
+        if page
+        else ()
+    )
+    for source in page:
+        source.cites_it = source.pk in citing
+    return {"mentioned_in": page, "mentioned_in_count": sources.count()}
 
 
 class PersonDetailView(RecordDetailView):
