@@ -542,6 +542,8 @@ class Agreement(SearchableModel):
             choices_constraint("signed_on_precision", DatePrecision),
             date_range_constraint("signed_on"),
         ]
+        # And `agreement_listed_order_idx`, in this order, made by migration 0017 for each
+        # database: SQLite writes no NULLS LAST in an index (its DESC puts them last anyway).
         indexes = [models.Index(fields=["signed_on"], name="agreement_signed_on_idx")]
 
     def __str__(self):
@@ -749,6 +751,13 @@ class Commitment(SearchableModel):
                 fields=["status", "last_heard_on", "agreement"], name="commitment_status_heard_idx"
             ),
             models.Index(fields=["status_changed_on"], name="commitment_changed_idx"),
+            # Open commitments in the lists' order: the overdue and no-news lists walk it and
+            # stop at a page, where sorting every match grew with the data.
+            models.Index(
+                fields=["agreement", "id"],
+                condition=Q(status__in=CommitmentStatus.open_values()),
+                name="commitment_open_order_idx",
+            ),
         ]
 
     def __str__(self):
