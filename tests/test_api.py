@@ -682,6 +682,28 @@ def test_a_list_asked_for_no_filter_is_the_list_an_empty_search_gives(api, artic
     assert paged == unfiltered[1:2]
 
 
+@pytest.mark.parametrize("estimate", [2, 40])
+def test_an_estimated_count_still_leads_to_every_row_once_and_no_further(
+    api, monkeypatch, estimate
+):
+    """A large table's unfiltered list is counted by PostgreSQL's estimate, which may fall
+    short of the rows there are (2 for 7) or pass them (40): following `next` reaches every
+    row, once, and stops at the last; a page past it is refused."""
+    from tracker import pagination
+
+    made = {commitment.pk for commitment in factories.CommitmentFactory.create_batch(7)}
+    monkeypatch.setattr(pagination, "ESTIMATE_FROM", 1)
+    monkeypatch.setattr(pagination, "estimated_rows", lambda queryset: estimate)
+    url, seen = f"{API}/commitments/?page_size=3", []
+    while url:
+        body = get_ok(api, url)
+        assert body["count"] == estimate
+        seen += [record["id"] for record in body["results"]]
+        url = body["next"]
+    assert len(seen) == 7 and set(seen) == made
+    assert api.get(f"{API}/commitments/", {"page_size": 3, "page": 4}).status_code == 404
+
+
 def test_a_party_named_by_name_or_acronym_filters_the_api(api):
     cluster = factories.OrganisationFactory(name="Moroccan Medical Industry Cluster", acronym="MMI")
     agreement = factories.AgreementPartyFactory(organisation=cluster).agreement

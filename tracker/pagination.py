@@ -18,7 +18,7 @@ citation changelist: 3 s at the default size; at a tenth, 345 ms against 171 ms)
 as Django does.
 """
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
@@ -48,24 +48,62 @@ def estimated_rows(queryset):
 
 class EstimatedCountPaginator(Paginator):
     """Django's paginator, counting a large unfiltered table by the planner's estimate, and
-    reading a page's rows by id (`page_rows`)."""
+    reading a page's rows by id (`page_rows`).
+
+    An estimate may fall short of the rows there are, or pass them: where the count is one,
+    a page exists when it has rows, whatever the estimate says. Each page reads one row more
+    than it shows, to know whether another follows, so following "next" reaches every row;
+    a page past the last row is refused (`EmptyPage`) as Django's paginator refuses it."""
+
+    @cached_property
+    def estimate(self):
+        if hasattr(self.object_list, "query"):
+            rows = estimated_rows(self.object_list)
+            if rows is not None and rows >= ESTIMATE_FROM:
+                return rows
+        return None
+
+    @cached_property
+    def count(self):
+        return super().count if self.estimate is None else self.estimate
+
+    def validate_number(self, number):
+        if self.estimate is None:
+            return super().validate_number(number)
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
 
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
+        if self.estimate is not None:
+            rows = list(page_rows(self.object_list, bottom, bottom + self.per_page + 1))
+            if not rows and number > 1:
+                raise EmptyPage(self.error_messages["no_results"])
+            return EstimatedPage(rows[: self.per_page], number, self, rows[self.per_page :])
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
         return self._get_page(page_rows(self.object_list, bottom, top), number, self)
 
-    @cached_property
-    def count(self):
-        object_list = self.object_list
-        if hasattr(object_list, "query"):
-            estimate = estimated_rows(object_list)
-            if estimate is not None and estimate >= ESTIMATE_FROM:
-                return estimate
-        return super().count
+
+class EstimatedPage(Page):
+    """A page of an estimated count: whether another follows is known from its rows."""
+
+    def __init__(self, object_list, number, paginator, following):
+        super().__init__(object_list, number, paginator)
+        self.following = bool(following)
+
+    def has_next(self):
+        return self.following
+
+    def end_index(self):
+        return self.start_index() + len(self.object_list) - 1 if self.object_list else 0
 
 
 def page_rows(object_list, bottom, top):

@@ -12,6 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import EmptyPage
 from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.db.models.functions import TruncMonth
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
@@ -148,7 +149,9 @@ class FilteredListView(ReadAccessMixin, TemplateView):
                 "page": raw
             }
             number = 1
-        if number > paginator.num_pages:
+        try:
+            page = paginator.page(number)
+        except EmptyPage:
             return {
                 "paginator": paginator,
                 "page_obj": None,
@@ -162,7 +165,6 @@ class FilteredListView(ReadAccessMixin, TemplateView):
                 % {"page": number, "pages": paginator.num_pages},
                 "last_page": paginator.num_pages,
             }
-        page = paginator.page(number)
         return {
             "paginator": paginator,
             "page_obj": page,

@@ -7,6 +7,8 @@ from django.utils.translation import ngettext
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 
+from ..pagination import EstimatedCountPaginator
+
 
 def _positive_int(request, name, default, maximum=None):
     raw = request.query_params.get(name)
@@ -25,6 +27,9 @@ def _positive_int(request, name, default, maximum=None):
 class PageNumberPagination(pagination.PageNumberPagination):
     """`page` and `page_size` (at most 200); a value out of bounds is refused, never clamped."""
 
+    # Unfiltered lists of a large table are counted by PostgreSQL's estimate: `count` is then
+    # approximate, and `next` still leads to every row (tracker/pagination.py).
+    django_paginator_class = EstimatedCountPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
