@@ -1,5 +1,6 @@
 """Query logic for every model: natural keys, search, and what each page or payload shows."""
 
+import datetime
 from typing import NamedTuple
 
 from django.apps import apps
@@ -106,6 +107,54 @@ class SlugQuerySet(models.QuerySet):
         return slug
 
 
+class YearsQuerySet(models.QuerySet):
+    """`dates(field, "year")` (the admin's date hierarchy before a year is chosen) without
+    truncating every row's date: Django's `SELECT DISTINCT` of each row's year read all
+    200,000 agreements or 50,000 sources, with their texts on SQLite (0.9–1.5 s at ten times
+    the default size). Here each year between the first date and the last is asked whether
+    it has a row, in one query of one `EXISTS` per year, each a range of the field's index."""
+
+    def aggregate(self, *args, **kwargs):
+        # The admin's date hierarchy asks this queryset for its first and last date just
+        # before its years: kept, so `dates` does not ask again.
+        result = super().aggregate(*args, **kwargs)
+        bounds = [kwargs.get("first"), kwargs.get("last")]
+        if not args and len(kwargs) == 2 and all(bounds):
+            if isinstance(bounds[0], models.Min) and isinstance(bounds[1], models.Max):
+                fields = {
+                    getattr(expression.source_expressions[0], "name", None) for expression in bounds
+                }
+                if len(fields) == 1 and None not in fields:
+                    self._date_bounds = (fields.pop(), result)
+        return result
+
+    def dates(self, field_name, kind, order="ASC"):
+        if kind != "year":
+            return super().dates(field_name, kind, order=order)
+        kept = getattr(self, "_date_bounds", None)
+        if kept and kept[0] == field_name:
+            bounds = kept[1]
+        else:
+            bounds = self.aggregate(first=models.Min(field_name), last=models.Max(field_name))
+        if bounds["first"] is None:
+            return []
+        probes = {
+            f"year_{year}": Exists(
+                self.filter(
+                    **{
+                        f"{field_name}__gte": datetime.date(year, 1, 1),
+                        f"{field_name}__lt": datetime.date(year + 1, 1, 1),
+                    }
+                )
+            )
+            for year in range(bounds["first"].year, bounds["last"].year + 1)
+        }
+        found = self.model._default_manager.using(self.db).annotate(**probes).values(*probes)[:1]
+        held = next(iter(found), {})
+        years = [datetime.date(int(name[5:]), 1, 1) for name, there in held.items() if there]
+        return years if order == "ASC" else years[::-1]
+
+
 class SearchQuerySet(models.QuerySet):
     """Case-, accent- and ligature-insensitive search on folded `search_text` columns.
 
@@ -188,7 +237,7 @@ class MentionedQuerySet(models.QuerySet):
         )
 
 
-class SourceQuerySet(SlugQuerySet, SearchQuerySet):
+class SourceQuerySet(SlugQuerySet, SearchQuerySet, YearsQuerySet):
     def mentioning(self, record):
         """The sources that name `record` (an organisation or a person), each with
         `mention_count`. Which of them cite it yet: `cited_about(record)` on the page's."""
@@ -330,7 +379,7 @@ class PositionQuerySet(SearchQuerySet):
         return self.filter(ended_on__isnull=True)
 
 
-class AgreementQuerySet(SlugQuerySet, SearchQuerySet, DisputedQuerySet):
+class AgreementQuerySet(SlugQuerySet, SearchQuerySet, DisputedQuerySet, YearsQuerySet):
     def search(self, query):
         """Agreements in whose text, or in one of whose parties' names, each word occurs.
 
