@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.template import Context, Template
 from django.urls import reverse
+from django.utils import translation
 
 from tracker.choices import DatePrecision, Language, NameKind
 from tracker.devtools import factories
@@ -197,6 +199,21 @@ def test_placeholders_survive_the_arabic_translation():
             assert set(placeholder.findall(form)) <= expected, msgid
             if not plural:
                 assert set(placeholder.findall(form)) == expected, msgid
+
+
+@pytest.mark.parametrize(
+    "count, shown",
+    [(1, "إشارة واحدة"), (2, "إشارتان"), (5, "5 إشارات"), (11, "11 إشارةً"), (100, "100 إشارة")],
+)
+def test_a_record_page_counts_mentions_with_the_arabic_word_for_a_mention(count, shown):
+    """A source's mentions of a record are إشارات (references); the word used before, أذكار,
+    means religious litanies."""
+    template = Template(
+        "{% load i18n %}{% blocktranslate count counter=count %}{{ counter }} mention"
+        "{% plural %}{{ counter }} mentions{% endblocktranslate %}"
+    )
+    with translation.override("ar"):
+        assert template.render(Context({"count": count})) == shown
 
 
 def test_an_arabic_other_name_saves_and_is_found_by_search(admin_client):
