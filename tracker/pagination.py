@@ -5,7 +5,8 @@ milliseconds at the default size, a large part of the page with a million commit
 citations. On PostgreSQL the planner's own estimate of a table's rows (`pg_class.reltuples`,
 kept by autovacuum and `ANALYZE`) answers at once; it is used for an unfiltered list of a
 table it estimates at `ESTIMATE_FROM` rows or more, where being off by a few rows does not
-matter to anyone reading "1,000,000 results". Anything filtered, any smaller table, and
+matter to anyone reading "100,000 results" (a `COUNT(*)` of 200,000 agreements took 36 ms of
+a 151 ms page). Anything filtered, any smaller table, and
 every table on SQLite (where `COUNT(*)` reads the smallest index, no estimate is kept, and a
 deployment stays far smaller) is counted exactly.
 
@@ -23,7 +24,7 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
-ESTIMATE_FROM = 500_000
+ESTIMATE_FROM = 50_000
 
 
 def estimated_rows(queryset):
