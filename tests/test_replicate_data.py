@@ -6,6 +6,7 @@ from http import HTTPStatus
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -82,3 +83,33 @@ def test_replicate_refuses_fewer_than_two_times(times):
 def test_replicate_refuses_an_empty_database():
     with pytest.raises(CommandError, match="no tracker data to replicate"):
         replicate(2)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's own catalogue")
+def test_the_copy_leaves_every_index_and_foreign_key_as_it_found_them():
+    """On PostgreSQL the copy drops the indexes and foreign keys while it writes and makes
+    them again after: the same ones, and checked."""
+
+    def definitions():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE tablename LIKE 'tracker%%' UNION ALL "
+                "SELECT conrelid::regclass::text || ' ' || pg_get_constraintdef(oid) "
+                "FROM pg_constraint WHERE conrelid::regclass::text LIKE 'tracker%%'"
+            )
+            # A partial index's condition reads back in another spelling once made again.
+            return sorted(
+                line.split(" WHERE ")[0] + (" WHERE …" if " WHERE " in line else "")
+                for (line,) in cursor.fetchall()
+            )
+
+    generate(organisations=5, people=4, agreements=6, commitments=10, citations=20, sources=3)
+    before = definitions()
+    assert any("gin_trgm_ops" in line for line in before)
+    assert any("FOREIGN KEY" in line for line in before)
+    replicate(2)
+    assert definitions() == before
+    party = models.AgreementParty.objects.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        models.AgreementParty.objects.filter(pk=party.pk).update(organisation_id=10**9)
+        connection.check_constraints()
