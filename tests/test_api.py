@@ -704,11 +704,11 @@ def test_an_estimated_count_still_leads_to_every_row_once_and_no_further(
     assert api.get(f"{API}/commitments/", {"page_size": 3, "page": 4}).status_code == 404
 
 
-@pytest.mark.parametrize("rows, counted", [(60_000, False), (40_000, True)])
+@pytest.mark.parametrize("rows, counted", [(50_000, False), (30_000, True)])
 def test_a_table_of_tens_of_thousands_of_rows_is_counted_by_its_estimate(
     api, monkeypatch, rows, counted
 ):
-    """Counting every row of a table of 60,000 or more is left to PostgreSQL's estimate (its
+    """Counting every row of a table of 50,000 or more is left to PostgreSQL's estimate (its
     `COUNT(*)` was a quarter of a page's time at 200,000 rows); a smaller one is counted."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

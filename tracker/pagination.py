@@ -24,7 +24,7 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
-ESTIMATE_FROM = 50_000
+ESTIMATE_FROM = 40_000
 
 
 def estimated_rows(queryset):
