@@ -1210,3 +1210,36 @@ def test_dashboard_shows_a_write_at_once(admin_client, empty_shared_cache):
     by_status = {s["value"]: s["count"] for s in after["statuses"]}
     assert by_status["met"] == 1 and by_status["in_progress"] == 0
     assert sum(bar["count"] for bar in after["timeline"]["bars"]) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_long_filtered_list_is_counted_once_until_the_data_changes(
+    admin_client, empty_shared_cache, monkeypatch
+):
+    """Paging through a long filtered list does not count it again for every page; a write
+    shows in the next page's count at once."""
+    from tracker import pagination
+
+    monkeypatch.setattr(pagination, "KEEP_COUNT_FROM", 3)
+    factories.CommitmentFactory.create_batch(4, status=CommitmentStatus.IN_PROGRESS)
+    factories.CommitmentFactory(status=CommitmentStatus.MET)
+    listed = "/commitments/?status=in_progress"
+
+    assert page(admin_client, listed).context["page_obj"].paginator.count == 4
+    with CaptureQueriesContext(connection) as again:
+        assert page(admin_client, listed + "&page=1").context["page_obj"].paginator.count == 4
+    assert list_counts(again.captured_queries) == []
+
+    met = Commitment.objects.get(status=CommitmentStatus.MET)
+    met.status = CommitmentStatus.IN_PROGRESS
+    met.save()
+    assert page(admin_client, listed).context["page_obj"].paginator.count == 5
+
+    # A short list is not kept: it costs less to count than to keep.
+    with CaptureQueriesContext(connection) as short:
+        page(admin_client, "/commitments/?status=met")
+    assert list_counts(short.captured_queries)
+
+
+def list_counts(captured):
+    return [query["sql"] for query in captured if query["sql"].startswith("SELECT COUNT(*)")]

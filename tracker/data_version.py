@@ -156,8 +156,9 @@ FIGURES_KEY_PREFIX = "tracker:figures:"
 FIGURES_SECONDS = 24 * 60 * 60
 
 
-def cached_figures(name, build):
-    """`build()`'s value, kept in the shared cache while the data version stays the same.
+def cached_figures(name, build, keep=lambda value: True):
+    """`build()`'s value, kept in the shared cache while the data version stays the same
+    (and `keep(value)` is true: a value cheap to build again need not take a place there).
 
     For figures that cost a scan of whole tables (the dashboard's counts) and that any write
     may change. The version is read before building, so figures built while a write commits
@@ -173,8 +174,9 @@ def cached_figures(name, build):
     cache = shared_cache()
     key = FIGURES_KEY_PREFIX + name
     try:
-        version = current()
-        entry = cache.get(key)
+        entries = cache.get_many([VERSION_KEY, key])  # one round trip
+        version = entries.get(VERSION_KEY) or start()
+        entry = entries.get(key)
     except REDIS_ERRORS as error:
         # The page needs only the database: built afresh, as without the cache.
         logger.warning("The shared cache does not answer; figures built afresh: %s", error)
@@ -186,6 +188,8 @@ def cached_figures(name, build):
         # be kept as current while older.
         routers.read_from_primary()
     value = build()
+    if not keep(value):
+        return value
     try:
         cache.set(key, (version, value), timeout=FIGURES_SECONDS)
     except REDIS_ERRORS as error:
