@@ -20,6 +20,53 @@ MAX_SEARCH_TERMS = 32
 MAX_SEARCH_LENGTH = 500
 
 
+def update_in_bulk(model, rows, fields, using="default", batch_size=1000):
+    """Write `fields` of `rows` (instances of `model`) in one UPDATE per batch, joined to the
+    batch's values; no signals, as with `bulk_update`.
+
+    Django's `bulk_update` builds a `CASE WHEN id = … THEN …` expression for every field of
+    every row, 3.5 ms a row in Python: 100,000 commitments took 400 s. Here each batch is a
+    `VALUES` list (SQLite 3.33 and later, PostgreSQL), which the database joins by id."""
+    from django.db import connections
+
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    concrete = [model._meta.get_field(name) for name in fields]
+    pk = model._meta.pk
+    names = [quote(pk.column), *(quote(field.column) for field in concrete)]
+
+    def assigned(field):
+        # PostgreSQL gives a VALUES column of NULLs or of quoted text no type of its own.
+        if connection.vendor == "postgresql":
+            return f"CAST(v.{quote(field.column)} AS {field.cast_db_type(connection)})"
+        return f"v.{quote(field.column)}"
+
+    assignments = ", ".join(f"{quote(field.column)} = {assigned(field)}" for field in concrete)
+    table = quote(model._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start : start + batch_size]
+            placeholders = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * len(batch))
+            params = [
+                value
+                for row in batch
+                for value in (
+                    pk.get_db_prep_save(row.pk, connection),
+                    *(
+                        field.get_db_prep_save(getattr(row, field.attname), connection)
+                        for field in concrete
+                    ),
+                )
+            ]
+            cursor.execute(
+                f"WITH v ({', '.join(names)}) AS (VALUES {placeholders}) "
+                f"UPDATE {table} SET {assignments} FROM v "
+                f"WHERE {table}.{quote(pk.column)} = v.{quote(pk.column)}",
+                params,
+            )
+    return len(rows)
+
+
 def related_count(model_name, field):
     """The number of `model_name` rows whose `field` points at the outer row.
 
@@ -182,7 +229,7 @@ class SearchQuerySet(models.QuerySet):
         rows = list(self.prefetch_related(*self.model.search_prefetch))
         for row in rows:
             row.search_text = row.compute_search_text()
-        self.model.objects.bulk_update(rows, ["search_text"], batch_size=1000)
+        update_in_bulk(self.model, rows, ["search_text"], using=self.db)
         # bulk_update sends no signals: what is cached from the old rows must go.
         from .data_version import changed_on_commit
 

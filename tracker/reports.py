@@ -91,6 +91,7 @@ def follow_reports_in_bulk(commitments):
     """
     from .data_version import changed_on_commit
     from .models import Commitment, CommitmentReport
+    from .querysets import update_in_bulk
 
     changed = []
     batch = 2000
@@ -102,7 +103,7 @@ def follow_reports_in_bulk(commitments):
             by_commitment.setdefault(report.commitment_id, []).append(report)
         rows = Commitment.objects.filter(pk__in=chunk).only("pk", *FOLLOWED_FIELDS)
         changed.extend(row for row in rows if apply_state(row, by_commitment.get(row.pk, [])))
-    Commitment.objects.bulk_update(changed, FOLLOWED_FIELDS, batch_size=1000)
+    update_in_bulk(Commitment, changed, FOLLOWED_FIELDS, using=commitments.db)
     for start in range(0, len(ids), batch):
         Commitment.objects.filter(pk__in=ids[start : start + batch]).keep_last_heard()
     if changed:
