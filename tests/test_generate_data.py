@@ -124,6 +124,18 @@ def test_generates_the_sizes_asked_for_with_a_history_row_each():
         assert set(model.history.values_list("id", flat=True)) == set(
             model.objects.values_list("id", flat=True)
         ), model.__name__
+    # Each history row is its record as written, with who (nobody), when and why.
+    agreement = models.Agreement.objects.exclude(signed_on=None).first()
+    written = agreement.history.get()
+    assert (written.slug, written.title, written.signed_on) == (
+        agreement.slug,
+        agreement.title,
+        agreement.signed_on,
+    )
+    assert written.history_change_reason == "Generated synthetic data"
+    assert written.history_user is None and written.history_date is not None
+    commitment = models.Commitment.objects.first()
+    assert commitment.history.get().agreement_id == commitment.agreement_id
 
 
 @pytest.mark.django_db
