@@ -26,12 +26,13 @@ from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from .choices import DatePrecision, FingerprintKind, Language
 from .models import Source, SourceFingerprint
+from .querysets import insert_values
 from .text import fold
 
 SUPPORTED_FILES = {".html": "html", ".htm": "html", ".txt": "text"}
@@ -491,15 +492,18 @@ def fingerprint_all(batch_size=500):
         SourceFingerprint.objects.all().delete()
         sources = Source.objects.only("pk", "text", "url").order_by("pk")
         batch = []
+        using = router.db_for_write(SourceFingerprint)
         for source in sources.iterator(chunk_size=batch_size):
             batch.extend(
-                SourceFingerprint(source_id=source.pk, kind=kind, value=value)
+                (source.pk, kind.value, value)
                 for kind, value in fingerprint_values(source.text, source.url)
             )
             if len(batch) >= batch_size * 10:
-                written += len(SourceFingerprint.objects.bulk_create(batch))
+                insert_values(SourceFingerprint, ("source", "kind", "value"), batch, using)
+                written += len(batch)
                 batch = []
-        written += len(SourceFingerprint.objects.bulk_create(batch))
+        insert_values(SourceFingerprint, ("source", "kind", "value"), batch, using)
+        written += len(batch)
     return written
 
 

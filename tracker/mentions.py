@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import ahocorasick
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
@@ -293,6 +293,26 @@ def mention_rows(source, found):
     return rows
 
 
+MENTION_FIELDS = ("source", "organisation", "person", "start", "end", "text", "ambiguous")
+
+
+def mention_values(source_id, found):
+    """`mention_rows` as tuples of MENTION_FIELDS, for `insert_values`."""
+    return [
+        (
+            source_id,
+            record.pk if record.kind == ORGANISATION else None,
+            record.pk if record.kind == PERSON else None,
+            item.start,
+            item.end,
+            item.text[:300],
+            item.ambiguous,
+        )
+        for item in found
+        for record in item.records
+    ]
+
+
 def _key(row):
     return (row.organisation_id, row.person_id, row.start, row.end, row.text, row.ambiguous)
 
@@ -329,6 +349,7 @@ def refresh_all(sources=None):
     were scanned.
     """
     from .models import Mention, Source
+    from .querysets import insert_values
 
     queryset = Source.objects.all() if sources is None else sources
     # Built afresh: the writers that call this have just changed names in bulk, and the data
@@ -343,9 +364,9 @@ def refresh_all(sources=None):
             Mention.objects.filter(source_id__in=batch).delete()
             rows = []
             for source in Source.objects.filter(pk__in=batch).only("pk", "text"):
-                rows.extend(mention_rows(source, current.find(source.text)))
+                rows.extend(mention_values(source.pk, current.find(source.text)))
                 scanned += 1
-            Mention.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+            insert_values(Mention, MENTION_FIELDS, rows, using=router.db_for_write(Mention))
         data_version.changed_on_commit()
     return scanned
 

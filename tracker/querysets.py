@@ -4,7 +4,7 @@ import datetime
 from typing import NamedTuple
 
 from django.apps import apps
-from django.db import models
+from django.db import models, router
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -65,6 +65,30 @@ def update_in_bulk(model, rows, fields, using="default", batch_size=1000):
                 params,
             )
     return len(rows)
+
+
+def insert_values(model, fields, rows, using="default"):
+    """Write `rows` (tuples of `fields`' database values, in that order) into `model`'s table:
+    PostgreSQL's COPY, or one prepared INSERT run for every row on SQLite. No instances, no
+    signals, no ids returned: for the bulk writers of many small rows (every source's
+    mentions, its fingerprints), where `bulk_create` spent more time compiling each value
+    than the database spent writing it."""
+    from django.db import connections
+
+    if not rows:
+        return
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
 
 
 def related_count(model_name, field):
@@ -229,7 +253,7 @@ class SearchQuerySet(models.QuerySet):
         rows = list(self.prefetch_related(*self.model.search_prefetch))
         for row in rows:
             row.search_text = row.compute_search_text()
-        update_in_bulk(self.model, rows, ["search_text"], using=self.db)
+        update_in_bulk(self.model, rows, ["search_text"], using=router.db_for_write(self.model))
         # bulk_update sends no signals: what is cached from the old rows must go.
         from .data_version import changed_on_commit
 

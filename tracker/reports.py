@@ -9,6 +9,8 @@ report's save and delete (tracker/signals.py, so the admin, the reading desk and
 loader), the generator and restore, which write without signals.
 """
 
+from django.db import router
+
 from .choices import CommitmentStatus
 
 MET = (CommitmentStatus.MET, CommitmentStatus.PARTLY_MET)
@@ -103,7 +105,7 @@ def follow_reports_in_bulk(commitments):
             by_commitment.setdefault(report.commitment_id, []).append(report)
         rows = Commitment.objects.filter(pk__in=chunk).only("pk", *FOLLOWED_FIELDS)
         changed.extend(row for row in rows if apply_state(row, by_commitment.get(row.pk, [])))
-    update_in_bulk(Commitment, changed, FOLLOWED_FIELDS, using=commitments.db)
+    update_in_bulk(Commitment, changed, FOLLOWED_FIELDS, using=router.db_for_write(Commitment))
     for start in range(0, len(ids), batch):
         Commitment.objects.filter(pk__in=ids[start : start + batch]).keep_last_heard()
     if changed:
