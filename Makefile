@@ -111,6 +111,8 @@ BENCH_DB := .local/bench.sqlite3
 BENCH_ENV = DJANGO_SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" DJANGO_DEBUG=0 \
 	DATABASE_URL="$${DATABASE_URL:-sqlite:///$(CURDIR)/$(BENCH_DB)}"
 BENCH_GENERATE_ARGS ?=
+# BENCH_TIMES=10: the generated data copied ten times over (replicate_data) before measuring.
+BENCH_TIMES ?= 1
 BENCH_ARGS ?= --markdown .local/bench.md
 
 .PHONY: bench
@@ -118,5 +120,7 @@ bench: setup
 	@if [ -z "$$DATABASE_URL" ]; then rm -f $(BENCH_DB); fi
 	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput --verbosity 0
 	$(BENCH_ENV) $(BIN)/python manage.py generate_data $(BENCH_GENERATE_ARGS)
+	@if [ "$(BENCH_TIMES)" -gt 1 ]; then \
+		$(BENCH_ENV) $(BIN)/python manage.py replicate_data --times $(BENCH_TIMES); fi
 	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BENCH_ENV) $(BIN)/python manage.py benchmark $(BENCH_ARGS)
