@@ -487,6 +487,11 @@ def test_a_list_counted_by_a_short_estimate_still_shows_its_last_rows(admin_clie
         shown += [source.pk for source in response.context["object_list"]]
     assert sorted(shown) == sorted(Source.objects.values_list("pk", flat=True))
     assert "There is no page 4" in page(admin_client, "/sources/", page=4).content.decode()
+    # The count read as far as the rows go: no "page 3 of 1", and the last page is exact.
+    second = page(admin_client, "/sources/", page=2).content.decode()
+    assert "Page 2 of 3" in second
+    last = page(admin_client, "/sources/", page=3).content.decode()
+    assert "Page 3 of 3" in last and "60 results" in last
 
 
 @pytest.mark.django_db

@@ -113,7 +113,14 @@ class EstimatedCountPaginator(Paginator):
             rows = list(page_rows(self.object_list, bottom, bottom + self.per_page + 1))
             if not rows and number > 1:
                 raise EmptyPage(self.error_messages["no_results"])
-            return EstimatedPage(rows[: self.per_page], number, self, rows[self.per_page :])
+            shown, following = rows[: self.per_page], rows[self.per_page :]
+            # What the rows say beats the estimate: the last page knows the count, and a
+            # page past an estimate that fell short shows that more follow.
+            seen = bottom + len(shown)
+            if not following or seen >= self.count:
+                self.__dict__["count"] = seen + len(following)
+                self.__dict__.pop("num_pages", None)
+            return EstimatedPage(shown, number, self, following)
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
