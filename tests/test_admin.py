@@ -1024,3 +1024,28 @@ def test_date_hierarchy_lists_the_years_with_records_without_reading_every_row(
     # A chosen year still lists its months, as Django does.
     months = admin_client.get(changelist(model), {f"{field}__year": "2021"}).content.decode()
     assert f"{field}__month=1" in months and f"{field}__month=6" in months
+
+
+def test_organisation_changelist_names_each_country_without_listing_the_world_for_each_row(
+    admin_client, monkeypatch
+):
+    """The country column shows the country's name, sorts by it, and does not flatten the
+    world's countries again for every row (2 ms a row: 200 ms of a page of 100)."""
+    from django_countries.fields import CountryField
+
+    calls = []
+    flatchoices = CountryField.flatchoices
+
+    def counted(field):
+        calls.append(field)
+        return flatchoices.fget(field)
+
+    monkeypatch.setattr(CountryField, "flatchoices", property(counted))
+    factories.OrganisationFactory(name="Cluster", country="MA")
+    factories.OrganisationFactory(name="Fournisseur", country="FR")
+    factories.OrganisationFactory.create_batch(8)
+    calls.clear()
+    html = admin_client.get(changelist(Organisation), {"o": "4"}).content.decode()  # by country
+    assert len(calls) <= 2  # the country filter's choices, not one lookup per row
+    shown = re.findall(r'<td class="field-country\w*">([^<]*)</td>', html)
+    assert len(shown) == 10 and {"Morocco", "France"} <= set(shown)

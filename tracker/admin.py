@@ -639,7 +639,7 @@ class SourceAdmin(TrackerAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(TrackerAdmin):
-    list_display = ["name", "acronym", "kind", "country", "founded", "agreement_count"]
+    list_display = ["name", "acronym", "kind", "country_name", "founded", "agreement_count"]
     list_filter = ["kind", "country"]
     search_fields = ["search_text"]
     prepopulated_fields = {"slug": ["name"]}
@@ -678,6 +678,12 @@ class OrganisationAdmin(TrackerAdmin):
             parties = AgreementParty.objects.filter(agreement_id=agreement)
             queryset = queryset.filter(pk__in=parties.values("organisation_id"))
         return queryset, may_have_duplicates
+
+    @admin.display(description=_("country"), ordering="country")
+    def country_name(self, organisation):
+        # The column of the field itself looks each row's code up in the world's countries,
+        # flattened again for every row: 2 ms a row, 200 of a page's 270 ms.
+        return organisation.country.name or "—"
 
     @admin.display(description=_("founded"), ordering="founded_on")
     def founded(self, organisation):
