@@ -662,20 +662,37 @@ class CitationQuerySet(SearchQuerySet):
         return self.select_related("source").defer("source__text", "source__search_text")
 
     def with_targets(self):
-        """Citations with the record each supports, ready to link to it."""
-        return self.select_related(
-            "source",
-            "organisation",
-            "organisation_link__from_organisation",
-            "organisation_link__to_organisation",
-            "person",
-            "position__person",
-            "position__organisation",
-            "agreement",
-            "agreement_party__agreement",
-            "agreement_party__organisation",
-            "commitment__agreement",
-            "report__commitment",
+        """Citations with the record each supports, ready to link to it.
+
+        Each kind of record is read by a query of its own (none for a kind no citation of
+        the list supports). Joined to the citations all at once, in one query of 19 tables,
+        PostgreSQL took 150 ms to plan what it ran in 10: a list of citations, a source's
+        page and its API detail paid that on every view."""
+
+        def targets(name, *related):
+            return Prefetch(name, _model(name).objects.select_related(*related).order_by())
+
+        return self.select_related("source").prefetch_related(
+            targets("organisation"),
+            Prefetch(
+                "organisation_link",
+                _model("OrganisationLink")
+                .objects.select_related("from_organisation", "to_organisation")
+                .order_by(),
+            ),
+            targets("person"),
+            targets("position", "person", "organisation"),
+            targets("agreement"),
+            Prefetch(
+                "agreement_party",
+                _model("AgreementParty")
+                .objects.select_related("agreement", "organisation")
+                .order_by(),
+            ),
+            targets("commitment", "agreement"),
+            Prefetch(
+                "report", _model("CommitmentReport").objects.select_related("commitment").order_by()
+            ),
         )
 
     def disputes(self, target=None):
