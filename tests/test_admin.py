@@ -1049,3 +1049,19 @@ def test_organisation_changelist_names_each_country_without_listing_the_world_fo
     assert len(calls) <= 2  # the country filter's choices, not one lookup per row
     shown = re.findall(r'<td class="field-country\w*">([^<]*)</td>', html)
     assert len(shown) == 10 and {"Morocco", "France"} <= set(shown)
+
+
+def test_citation_changelist_reads_what_each_supports_without_joining_every_table_at_once(
+    admin_client,
+):
+    """Joined in one query to all nineteen tables of what citations support, a page took
+    PostgreSQL 150 ms to plan (10 to run); each kind is read by a small query of its own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_rows(2)
+    with CaptureQueriesContext(connection) as captured:
+        html = admin_client.get(changelist(Citation)).content.decode()
+    assert max(query["sql"].count(" JOIN ") for query in captured.captured_queries) <= 4
+    for citation in Citation.objects.all():
+        assert escape(citation.target_label()) in html
