@@ -273,31 +273,11 @@ def find_mentions(text):
 # Storing ------------------------------------------------------------------------------------
 
 
-def mention_rows(source, found):
-    from .models import Mention
-
-    rows = []
-    for item in found:
-        for record in item.records:
-            rows.append(
-                Mention(
-                    source_id=source.pk,
-                    organisation_id=record.pk if record.kind == ORGANISATION else None,
-                    person_id=record.pk if record.kind == PERSON else None,
-                    start=item.start,
-                    end=item.end,
-                    text=item.text[:300],
-                    ambiguous=item.ambiguous,
-                )
-            )
-    return rows
-
-
 MENTION_FIELDS = ("source", "organisation", "person", "start", "end", "text", "ambiguous")
 
 
 def mention_values(source_id, found):
-    """`mention_rows` as tuples of MENTION_FIELDS, for `insert_values`."""
+    """The rows of `found` in `source_id`, as tuples of MENTION_FIELDS (`insert_values`)."""
     return [
         (
             source_id,
@@ -311,6 +291,15 @@ def mention_values(source_id, found):
         for item in found
         for record in item.records
     ]
+
+
+def mention_rows(source, found):
+    """The same rows as `Mention` instances."""
+    from .models import Mention
+
+    names = [Mention._meta.get_field(name).attname for name in MENTION_FIELDS]
+    rows = mention_values(source.pk, found)
+    return [Mention(**dict(zip(names, values, strict=True))) for values in rows]
 
 
 def _key(row):

@@ -4,7 +4,7 @@ import datetime
 from typing import NamedTuple
 
 from django.apps import apps
-from django.db import models, router
+from django.db import connections, models, router
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -27,8 +27,6 @@ def update_in_bulk(model, rows, fields, using="default", batch_size=1000):
     Django's `bulk_update` builds a `CASE WHEN id = … THEN …` expression for every field of
     every row, 3.5 ms a row in Python: 100,000 commitments took 400 s. Here each batch is a
     `VALUES` list (SQLite 3.33 and later, PostgreSQL), which the database joins by id."""
-    from django.db import connections
-
     connection = connections[using]
     quote = connection.ops.quote_name
     concrete = [model._meta.get_field(name) for name in fields]
@@ -73,8 +71,6 @@ def insert_values(model, fields, rows, using="default"):
     signals, no ids returned: for the bulk writers of many small rows (every source's
     mentions, its fingerprints), where `bulk_create` spent more time compiling each value
     than the database spent writing it."""
-    from django.db import connections
-
     if not rows:
         return
     connection = connections[using]
@@ -669,30 +665,19 @@ class CitationQuerySet(SearchQuerySet):
         PostgreSQL took 150 ms to plan what it ran in 10: a list of citations, a source's
         page and its API detail paid that on every view."""
 
-        def targets(name, *related):
-            return Prefetch(name, _model(name).objects.select_related(*related).order_by())
+        def targets(relation, *related):
+            model = self.model._meta.get_field(relation).related_model
+            return Prefetch(relation, model.objects.select_related(*related).order_by())
 
         return self.select_related("source").prefetch_related(
             targets("organisation"),
-            Prefetch(
-                "organisation_link",
-                _model("OrganisationLink")
-                .objects.select_related("from_organisation", "to_organisation")
-                .order_by(),
-            ),
+            targets("organisation_link", "from_organisation", "to_organisation"),
             targets("person"),
             targets("position", "person", "organisation"),
             targets("agreement"),
-            Prefetch(
-                "agreement_party",
-                _model("AgreementParty")
-                .objects.select_related("agreement", "organisation")
-                .order_by(),
-            ),
+            targets("agreement_party", "agreement", "organisation"),
             targets("commitment", "agreement"),
-            Prefetch(
-                "report", _model("CommitmentReport").objects.select_related("commitment").order_by()
-            ),
+            targets("report", "commitment"),
         )
 
     def disputes(self, target=None):
