@@ -42,8 +42,11 @@ KEEP_COUNT_FROM = 10_000
 def kept_count(queryset):
     """`queryset.count()`, kept in the shared cache under the data version when it is
     `KEEP_COUNT_FROM` or more, so that any write makes it counted again."""
+    # Keyed by the rows it counts: their ids' query, without the list's columns and order
+    # (compiling a list of commitments whole took 3.9 ms, its ids' query 0.2).
+    rows = queryset.order_by().values("pk")
     try:
-        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+        sql, params = rows.query.get_compiler(queryset.db).as_sql()
     except EmptyResultSet:  # `.none()`, or a filter no row can meet
         return 0
     name = "count:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
