@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import DEFERRED, F, Q
 from django.db.models.lookups import Regex
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +38,7 @@ from .dates import (
     normalise_partial_date,
     validate_date_in_range,
 )
+from .links import record_path
 from .text import fold, normalise_quote, quote_occurs_in
 
 
@@ -179,7 +179,7 @@ class Source(SearchableModel):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("tracker:source-detail", kwargs={"slug": self.slug})
+        return record_path("tracker:source-detail", "slug", self.slug)
 
     def natural_key(self):
         return (self.slug,)
@@ -294,7 +294,7 @@ class Organisation(SearchableModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("tracker:organisation-detail", kwargs={"slug": self.slug})
+        return record_path("tracker:organisation-detail", "slug", self.slug)
 
     def natural_key(self):
         return (self.slug,)
@@ -446,7 +446,7 @@ class Person(SearchableModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("tracker:person-detail", kwargs={"slug": self.slug})
+        return record_path("tracker:person-detail", "slug", self.slug)
 
     def natural_key(self):
         return (self.slug,)
@@ -561,7 +561,7 @@ class Agreement(SearchableModel):
             self.signed_on_loaded = self.__dict__.get("signed_on", DEFERRED)
 
     def get_absolute_url(self):
-        return reverse("tracker:agreement-detail", kwargs={"slug": self.slug})
+        return record_path("tracker:agreement-detail", "slug", self.slug)
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -777,7 +777,7 @@ class Commitment(SearchableModel):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("tracker:commitment-detail", kwargs={"pk": self.pk})
+        return record_path("tracker:commitment-detail", "pk", self.pk)
 
     def natural_key(self):
         return (self.slug,)
@@ -880,9 +880,8 @@ class CommitmentReport(models.Model):
         )
 
     def get_absolute_url(self):
-        return f"{reverse('tracker:commitment-detail', kwargs={'pk': self.commitment_id})}" + (
-            f"#report-{self.pk}"
-        )
+        path = record_path("tracker:commitment-detail", "pk", self.commitment_id)
+        return f"{path}#report-{self.pk}"
 
     def natural_key(self):
         return (*self.commitment.natural_key(), self.reported_on.isoformat(), self.status)

@@ -23,10 +23,10 @@ from urllib.parse import quote
 
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.manager import BaseManager
-from django.urls import reverse
 from rest_framework import serializers
 
 from ..choices import ClaimField
+from ..links import path_template
 from ..models import Citation
 from ..querysets import related_count
 
@@ -38,12 +38,10 @@ def iso(value):
 class WebLinks:
     """Absolute addresses of records' web pages, for one request.
 
-    `page(...)` equals `request.build_absolute_uri(record.get_absolute_url())`, but reverses
-    each kind of page once per request rather than once per object: on a page of agreements
-    `reverse()` was otherwise the costliest step after the queries.
+    `page(...)` equals `request.build_absolute_uri(record.get_absolute_url())`, with each kind
+    of page's address found once (`tracker.links`) rather than once per object: on a page of
+    agreements `reverse()` was otherwise the costliest step after the queries.
     """
-
-    MARK = "0000000000"
 
     def __init__(self, request):
         # What `request.build_absolute_uri(path)` puts before a path.
@@ -54,9 +52,8 @@ class WebLinks:
         """The address of `view` (a (view name, URL argument) pair) for `value`."""
         template = self.templates.get(view)
         if template is None:
-            name, argument = view
-            path = reverse(name, kwargs={argument: self.MARK})
-            template = self.templates[view] = (self.scheme_host + path).split(self.MARK, 1)
+            before, after = path_template(*view)
+            template = self.templates[view] = (self.scheme_host + before, after)
         return f"{template[0]}{quote(str(value), safe='')}{template[1]}"
 
     def __call__(self, record):
