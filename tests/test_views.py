@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tracker import graph, roles
+from tracker import graph, roles, views
 from tracker.choices import (
     CommitmentStatus,
     OrganisationKind,
@@ -381,9 +381,43 @@ def test_organisation_page_shows_names_links_people_agreements_commitments_and_m
         assert other.name in html
     assert Agreement.objects.get(slug=ABA).get_absolute_url() in html
     assert "<svg" in html and 'class="edge edge-agreement"' in html
-    node_slugs = {node["organisation"].slug for node in response.context["drawing"].nodes}
-    assert {"mmi-cluster", "aba-technology"} <= node_slugs
+    nodes = html.split('<g class="nodes">', 1)[1].split("</g>", 1)[0]
+    for slug in ("mmi-cluster", "aba-technology"):
+        assert f'href="/organisations/{slug}/"' in nodes
     assert "?party=mmi-cluster" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_organisation_map_is_kept_until_any_write_then_drawn_afresh(admin_client, monkeypatch):
+    monkeypatch.setattr(views, "KEEP_MAP_FROM", 0)  # keep even this small map
+    commitment = factories.CommitmentFactory()
+    partner = factories.AgreementPartyFactory(agreement=commitment.agreement).organisation
+    url = commitment.party.get_absolute_url()
+
+    def map_of(response):
+        return response.content.decode().split('<figure class="stakeholder-map">', 1)[1]
+
+    with CaptureQueriesContext(connection) as drawn_queries:
+        first = page(admin_client, url)
+    with CaptureQueriesContext(connection) as kept_queries:
+        kept = page(admin_client, url)
+    assert map_of(kept) == map_of(first) and partner.name in map_of(kept)
+    with CaptureQueriesContext(connection) as map_queries:
+        graph.neighbourhood(commitment.party)
+
+    def reads(queries):  # of the records, not of the cache
+        sql = [query["sql"] for query in queries.captured_queries]
+        return [one for one in sql if one.startswith("SELECT") and "tracker_cache" not in one]
+
+    assert len(reads(kept_queries)) == len(reads(drawn_queries)) - len(map_queries)
+    # Each language keeps its own.
+    admin_client.post(reverse("set_language"), {"language": "ar", "next": url})
+    assert "الصلات في شكل قائمة" in map_of(page(admin_client, url))
+    admin_client.post(reverse("set_language"), {"language": "en", "next": url})
+
+    partner.name = "Renamed partner"
+    partner.save()
+    assert "Renamed partner" in map_of(page(admin_client, url))
 
 
 @pytest.mark.django_db

@@ -16,9 +16,11 @@ from django.core.paginator import EmptyPage
 from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.db.models.functions import TruncMonth
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import DetailView, TemplateView
 
 from . import columns, graph, roles
@@ -364,18 +366,49 @@ class OrganisationDetailView(RecordDetailView):
             .select_related("agreement", "beneficiary")
             .order_by("-agreement__signed_on", "id")
         )
-        neighbourhood = graph.neighbourhood(organisation)
         context.update(
             agreement_parts=parts[: self.shown],
             agreement_count=parts.count(),
             commitments=commitments[: self.shown],
             commitment_count=commitments.count(),
             shown=self.shown,
-            graph=neighbourhood,
-            drawing=graph.layout(neighbourhood),
+            map=neighbourhood_map(organisation),
         )
         context.update(mentioned_in(organisation, self.shown))
         return context
+
+
+# A drawn map this long (some 16 organisations or more, and their agreements) took 25–100 ms
+# to build and draw at the default size; shorter ones are drawn afresh, so kept maps stay few.
+KEEP_MAP_FROM = 40_000
+
+
+def neighbourhood_map(organisation):
+    """The organisation's map, drawn, in the active language: kept in the shared cache while
+    the data version stays the same (`cached_figures`), when it is a large one.
+
+    Its three queries, the layout and the drawing of its links took about half of the page
+    of a busy organisation; any write draws it afresh.
+    """
+
+    def draw():
+        neighbourhood = graph.neighbourhood(organisation)
+        return render_to_string(
+            "tracker/includes/map.html",
+            {
+                "graph": neighbourhood,
+                "drawing": graph.layout(neighbourhood),
+                "map_id": "neighbourhood",
+                "map_title": _("Stakeholder map around this organisation"),
+            },
+        )
+
+    html = cached_figures(
+        f"map:organisation:{organisation.pk}:{get_language()}",
+        draw,
+        keep=lambda html: len(html) >= KEEP_MAP_FROM,
+    )
+    return mark_safe(html)  # drawn by the template above, escaped there
 
 
 def mentioned_in(record, shown):
