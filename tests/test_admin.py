@@ -1026,6 +1026,50 @@ def test_date_hierarchy_lists_the_years_with_records_without_reading_every_row(
     assert f"{field}__month=1" in months and f"{field}__month=6" in months
 
 
+@pytest.mark.django_db(transaction=True)
+def test_date_hierarchy_years_are_kept_until_any_write(admin_client):
+    """The years are asked once while the data stays the same; a record of a new year shows
+    its year on the next view."""
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for year in (2019, 2021):
+        factories.AgreementFactory(signed_on=datetime.date(year, 3, 1))
+
+    def years_and_probes():
+        with CaptureQueriesContext(connection) as captured:
+            html = admin_client.get(changelist(Agreement)).content.decode()
+        probes = [q for q in captured.captured_queries if '"year_2019"' in q["sql"]]
+        return re.findall(r"\?signed_on__year=(\d{4})", html), len(probes)
+
+    assert years_and_probes() == (["2019", "2021"], 1)
+    assert years_and_probes() == (["2019", "2021"], 0)  # kept
+    factories.AgreementFactory(signed_on=datetime.date(2020, 5, 1))
+    assert years_and_probes() == (["2019", "2020", "2021"], 1)
+
+
+def test_row_checkbox_is_djangos_own_markup(admin_client):
+    """Each row's checkbox for the list's actions is the HTML Django's widget renders, a name
+    that needs escaping included, and the selected rows still reach the action."""
+    from django.contrib import admin
+
+    organisation = factories.OrganisationFactory(name='Labo <Atlas> & "Fils" l\'Oasis')
+    model_admin = admin.site._registry[Organisation]
+    ours = model_admin.action_checkbox(organisation)
+    assert ours == admin.ModelAdmin.action_checkbox(model_admin, organisation)
+    assert "&lt;Atlas&gt; &amp; &quot;Fils&quot;" in ours
+    html = admin_client.get(changelist(Organisation)).content.decode()
+    assert ours in html
+    response = admin_client.post(
+        changelist(Organisation),
+        {"action": "delete_selected", "_selected_action": [organisation.pk]},
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert escape(organisation.name) in response.content.decode()  # the confirmation names it
+
+
 def test_organisation_changelist_names_each_country_without_listing_the_world_for_each_row(
     admin_client, monkeypatch
 ):
