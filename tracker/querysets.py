@@ -177,6 +177,18 @@ class SlugQuerySet(models.QuerySet):
         return slug
 
 
+def rows_key(queryset, *parts):
+    """A short name for the rows `queryset` selects, and `parts`, for figures kept about them:
+    a hash of their ids' query, without the columns and order (compiling a list of
+    commitments whole took 3.9 ms, its ids' query 0.2). None when no row can match."""
+    rows = queryset.order_by().values("pk")
+    try:
+        sql, params = rows.query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:  # `.none()`, or a filter no row can meet
+        return None
+    return hashlib.sha256(repr((*parts, sql, params)).encode()).hexdigest()
+
+
 class YearsQuerySet(models.QuerySet):
     """`dates(field, "year")` (the admin's date hierarchy before a year is chosen) without
     truncating every row's date: Django's `SELECT DISTINCT` of each row's year read all
@@ -214,14 +226,10 @@ class YearsQuerySet(models.QuerySet):
     def _years(self, field_name, bounds):
         """The years from the first date to the last that have a row: kept in the shared
         cache under the data version (compiling a probe a year took 6–10 ms of each page)."""
-        rows = self.order_by().values("pk")
-        try:
-            sql, params = rows.query.get_compiler(self.db).as_sql()
-        except EmptyResultSet:
+        key = rows_key(self, field_name)
+        if key is None:
             return []
-        key = repr((self.model._meta.label, field_name, sql, params))
-        name = "years:" + hashlib.sha256(key.encode()).hexdigest()
-        return cached_figures(name, lambda: self._probe_years(field_name, bounds))
+        return cached_figures(f"years:{key}", lambda: self._probe_years(field_name, bounds))
 
     def _probe_years(self, field_name, bounds):
         probes = {
