@@ -156,9 +156,14 @@ FIGURES_KEY_PREFIX = "tracker:figures:"
 FIGURES_SECONDS = 24 * 60 * 60
 
 
-def cached_figures(name, build, keep=lambda value: True):
+def cached_figures(name, build, keep=lambda value: True, page_part=False):
     """`build()`'s value, kept in the shared cache while the data version stays the same
     (and `keep(value)` is true: a value cheap to build again need not take a place there).
+
+    With a read replica that lags behind the version, figures are built from the primary
+    for the rest of the request. A `page_part` (a part of a page whose other parts read the
+    replica) is then built from the replica as they are, neither kept nor taken from the
+    cache, so that the page shows one state of the data.
 
     For figures that cost a scan of whole tables (the dashboard's counts) and that any write
     may change. The version is read before building, so figures built while a write commits
@@ -170,6 +175,8 @@ def cached_figures(name, build, keep=lambda value: True):
     from .shared_cache import REDIS_ERRORS
 
     if pending():
+        return build()
+    if page_part and routers.replica_behind():
         return build()
     cache = shared_cache()
     key = FIGURES_KEY_PREFIX + name
@@ -183,7 +190,7 @@ def cached_figures(name, build, keep=lambda value: True):
         return build()
     if entry is not None and entry[0] == version:
         return entry[1]
-    if routers.replica_behind():
+    if not page_part and routers.replica_behind():
         # Built from a replica that lacks the write behind this version, the figures would
         # be kept as current while older.
         routers.read_from_primary()

@@ -407,6 +407,7 @@ def neighbourhood_map(organisation):
         f"map:organisation:{organisation.pk}:{get_language()}",
         draw,
         keep=lambda html: len(html) >= KEEP_MAP_FROM,
+        page_part=True,
     )
     return mark_safe(html)  # drawn by the template above, escaped there
 
